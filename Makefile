@@ -1,0 +1,27 @@
+# The two commands of the README. Both install missing Debian packages first.
+#   make demo   build Release and run the default sweep
+#   make test   build Release and run every test through ctest
+BUILD ?= build
+JOBS ?= $(shell nproc)
+SWEEP ?= sweeps/quick.ini
+DB ?= results/quick.db
+
+.PHONY: deps configure build demo test clean
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/lossbench plugins
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,70 @@
+#include "cli/cli.hpp"
+
+#include "cli/commands.hpp"
+#include "util/strings.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <iostream>
+
+namespace lossbench::cli {
+
+namespace {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"plugins", "list every loaded plugin (kind, tasks, hyperparameters, file) and every failure",
+       &cmd_plugins},
+      {"check", "run the conformance kit on a plugin: lossbench check NAME|PATH.so",
+       &cmd_check},
+  };
+  return table;
+}
+
+void usage(std::ostream& out) {
+  out << "usage: lossbench COMMAND [options]\n\n"
+         "lossbench benchmarks loss functions and optimizers: it loads loss and optimizer\n"
+         "plugins, trains models on datasets and records convergence and accuracy.\n\n"
+         "commands:\n";
+  for (const auto& c : commands()) out << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  out << "\n'lossbench COMMAND --help' shows a command's options.\n"
+         "Plugins are searched in the folder beside the executable, in each folder of\n"
+         "LOSSBENCH_PLUGIN_PATH (':'-separated) and in each --plugin-dir.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    usage(std::cout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "lossbench " << LOSSBENCH_VERSION << "\n";
+    return 0;
+  }
+  const std::string name = args[0];
+  args.erase(args.begin());
+  std::vector<std::string> names;
+  for (const auto& c : commands()) {
+    if (name == c.name) {
+      try {
+        return c.fn(args);
+      } catch (const boost::program_options::error& e) {
+        std::cerr << "lossbench " << name << ": " << e.what() << " (see 'lossbench " << name
+                  << " --help')\n";
+        return 2;
+      } catch (const std::exception& e) {
+        std::cerr << "lossbench " << name << ": " << e.what() << "\n";
+        return 1;
+      }
+    }
+    names.push_back(c.name);
+  }
+  std::cerr << "lossbench: unknown command '" << name << "'" << did_you_mean(name, names)
+            << "; 'lossbench --help' lists them\n";
+  return 2;
+}
+
+}  // namespace lossbench::cli

@@ -1,0 +1,18 @@
+#pragma once
+// One function per subcommand; each parses its own options.
+#include <string>
+#include <vector>
+
+namespace lossbench::cli {
+
+using CommandFn = int (*)(const std::vector<std::string>& args);
+struct Command {
+  const char* name;
+  const char* summary;
+  CommandFn fn;
+};
+
+int cmd_plugins(const std::vector<std::string>& args);
+int cmd_check(const std::vector<std::string>& args);
+
+}  // namespace lossbench::cli

@@ -1,0 +1,290 @@
+#include "plugins/registry.hpp"
+
+#include "util/sha256.hpp"
+#include "util/strings.hpp"
+
+#include <boost/dll/shared_library.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdlib>
+#include <set>
+#include <system_error>
+
+namespace lossbench {
+
+namespace fs = std::filesystem;
+
+class Library {
+ public:
+  boost::dll::shared_library lib;
+};
+
+namespace {
+
+// The smallest descriptor sizes this host can read: everything up to and including the last
+// field of ABI 1.0. Later minors append fields, which this host ignores.
+constexpr size_t kMinLibrarySize = offsetof(lb_library, plugins) + sizeof(const lb_plugin*);
+constexpr size_t kMinPluginSize = offsetof(lb_plugin, destroy) + sizeof(void (*)(lb_handle));
+
+bool valid_name(const char* s) {
+  if (!s || !*s) return false;
+  for (const char* p = s; *p; ++p)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) return false;
+  return true;
+}
+
+std::string quoted(const char* s) { return s ? "'" + std::string(s) + "'" : "(null)"; }
+
+// Empty string when the descriptor is usable, else what is wrong with it.
+std::string descriptor_problem(const lb_plugin& p, size_t index) {
+  const std::string at = "plugin #" + std::to_string(index);
+  if (p.struct_size < kMinPluginSize)
+    return at + ": descriptor of " + std::to_string(p.struct_size) + " bytes, expected at least " +
+           std::to_string(kMinPluginSize);
+  if (!valid_name(p.name))
+    return at + ": invalid name " + quoted(p.name) + " (expected [a-z0-9_]+)";
+  const std::string who = "plugin '" + std::string(p.name) + "'";
+  if (!p.description || !*p.description) return who + ": empty description";
+  if (!p.destroy) return who + ": missing function destroy";
+  if (p.kind == LB_KIND_LOSS) {
+    if (!p.loss_create) return who + ": missing function loss_create";
+    if (!p.loss_evaluate) return who + ": missing function loss_evaluate";
+    if ((p.tasks & (LB_TASK_REGRESSION | LB_TASK_BINARY | LB_TASK_MULTICLASS)) == 0 ||
+        (p.tasks & ~uint32_t(LB_TASK_REGRESSION | LB_TASK_BINARY | LB_TASK_MULTICLASS)) != 0)
+      return who + ": tasks must be a non-empty set of regression, binary, multiclass";
+  } else if (p.kind == LB_KIND_OPTIMIZER) {
+    if (!p.optimizer_create) return who + ": missing function optimizer_create";
+    if (!p.optimizer_step) return who + ": missing function optimizer_step";
+  } else {
+    return who + ": unknown kind " + std::to_string(p.kind) + " (expected loss or optimizer)";
+  }
+  if (p.n_hyperparams > 0 && !p.hyperparams) return who + ": hyperparameter table missing";
+  std::set<std::string> names;
+  for (uint32_t i = 0; i < p.n_hyperparams; ++i) {
+    const lb_hyperparam& h = p.hyperparams[i];
+    if (!valid_name(h.name))
+      return who + ": hyperparameter #" + std::to_string(i) + " has invalid name " + quoted(h.name);
+    const std::string hn = who + ": hyperparameter '" + h.name + "'";
+    if (!names.insert(h.name).second) return hn + " declared twice";
+    if (std::isnan(h.min_value) || std::isnan(h.max_value) || h.min_value > h.max_value)
+      return hn + ": invalid range [" + format_double(h.min_value) + ", " +
+             format_double(h.max_value) + "]";
+    if (!(h.default_value >= h.min_value && h.default_value <= h.max_value))
+      return hn + ": default " + format_double(h.default_value) + " outside its range [" +
+             format_double(h.min_value) + ", " + format_double(h.max_value) + "]";
+    if (!h.doc || !*h.doc) return hn + ": empty doc";
+  }
+  return "";
+}
+
+}  // namespace
+
+fs::path executable_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : exe.parent_path();
+}
+
+std::vector<fs::path> plugin_search_path(const std::vector<std::string>& extra_dirs) {
+  std::vector<fs::path> dirs;
+  const fs::path here = executable_dir();
+  // The build tree puts plugins beside the executable; an install puts them under lib/.
+  if (fs::is_directory(here / "plugins"))
+    dirs.push_back(here / "plugins");
+  else if (fs::is_directory(here.parent_path() / "lib" / "lossbench" / "plugins"))
+    dirs.push_back(here.parent_path() / "lib" / "lossbench" / "plugins");
+  if (const char* env = std::getenv("LOSSBENCH_PLUGIN_PATH"))
+    for (const auto& d : split(env, ':'))
+      if (!d.empty()) dirs.emplace_back(d);
+  for (const auto& d : extra_dirs) dirs.emplace_back(d);
+  return dirs;
+}
+
+Registry load_plugins(const std::vector<std::string>& extra_dirs) {
+  Registry r;
+  for (const auto& d : plugin_search_path(extra_dirs)) r.add_directory(d);
+  return r;
+}
+
+void Registry::add_directory(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    fail(dir.string(), "plugin directory does not exist or is not a directory");
+    return;
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".so") files.push_back(e.path());
+  if (ec) fail(dir.string(), "cannot list plugin directory: " + ec.message());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) add_file(f);
+}
+
+size_t Registry::add_file(const fs::path& file) {
+  std::error_code ec;
+  const fs::path canon = fs::weakly_canonical(fs::absolute(file), ec);
+  const std::string path = ec ? file.string() : canon.string();
+  if (std::find(seen_files_.begin(), seen_files_.end(), path) != seen_files_.end()) return 0;
+  seen_files_.push_back(path);
+
+  if (!fs::is_regular_file(file, ec)) {
+    fail(path, fs::exists(file, ec) ? "not a regular file" : "no such file");
+    return 0;
+  }
+  std::string digest;
+  try {
+    digest = sha256_file(path);
+  } catch (const std::exception& e) {
+    fail(path, "unreadable");
+    return 0;
+  }
+
+  auto lib = std::make_shared<Library>();
+  try {
+    // RTLD_LOCAL keeps each plugin's symbols to itself; RTLD_NOW reports a missing dependency
+    // here rather than as a crash in the middle of a sweep.
+    lib->lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    fail(path, "not a loadable shared library (" + why + ")");
+    return 0;
+  }
+  if (!lib->lib.has(LOSSBENCH_ENTRY_SYMBOL)) {
+    fail(path, std::string("no entry symbol '") + LOSSBENCH_ENTRY_SYMBOL +
+                   "': not a lossbench plugin (build it with lossbench_add_plugin)");
+    return 0;
+  }
+  const lb_library* desc = nullptr;
+  try {
+    desc = lib->lib.get<const lb_library*()>(LOSSBENCH_ENTRY_SYMBOL)();
+  } catch (const std::exception& e) {
+    fail(path, std::string("entry symbol failed: ") + e.what());
+    return 0;
+  }
+  if (!desc) {
+    fail(path, "entry symbol returned no descriptor");
+    return 0;
+  }
+  const std::string host_abi =
+      std::to_string(LOSSBENCH_ABI_MAJOR) + "." + std::to_string(LOSSBENCH_ABI_MINOR);
+  const std::string its_abi = std::to_string(desc->abi_major) + "." + std::to_string(desc->abi_minor);
+  if (desc->abi_major != LOSSBENCH_ABI_MAJOR) {
+    fail(path, "built for plugin ABI " + its_abi + ", but this host speaks ABI " + host_abi +
+                   " (rebuild the plugin against this host's SDK)");
+    return 0;
+  }
+  if (desc->abi_minor > LOSSBENCH_ABI_MINOR) {
+    fail(path, "built for plugin ABI " + its_abi + ", newer than this host's " + host_abi +
+                   " (upgrade lossbench)");
+    return 0;
+  }
+  if (desc->struct_size < kMinLibrarySize) {
+    fail(path, "library descriptor of " + std::to_string(desc->struct_size) +
+                   " bytes, expected at least " + std::to_string(kMinLibrarySize));
+    return 0;
+  }
+  if (desc->n_plugins == 0 || !desc->plugins) {
+    fail(path, "library declares no plugins");
+    return 0;
+  }
+
+  // Validate the whole library first: a half-valid library is rejected as a whole, so that its
+  // file hash never stands for a partial set of plugins.
+  std::set<std::string> in_file;
+  for (uint32_t i = 0; i < desc->n_plugins; ++i) {
+    const lb_plugin& p = desc->plugins[i];
+    std::string problem = descriptor_problem(p, i);
+    if (problem.empty() && !in_file.insert(p.name).second)
+      problem = "plugin '" + std::string(p.name) + "' declared twice in this library";
+    if (!problem.empty()) {
+      fail(path, "invalid descriptor: " + problem);
+      return 0;
+    }
+  }
+
+  size_t added = 0;
+  for (uint32_t i = 0; i < desc->n_plugins; ++i) {
+    const lb_plugin& d = desc->plugins[i];
+    auto p = std::make_shared<Plugin>();
+    p->name = d.name;
+    p->description = d.description;
+    p->kind = static_cast<lb_kind>(d.kind);
+    p->tasks = d.kind == LB_KIND_LOSS ? d.tasks : 0;
+    for (uint32_t k = 0; k < d.n_hyperparams; ++k) {
+      const lb_hyperparam& h = d.hyperparams[k];
+      p->hyperparams.push_back({h.name, h.default_value, h.min_value, h.max_value, h.doc});
+    }
+    p->path = path;
+    p->sha256 = digest;
+    p->abi_major = desc->abi_major;
+    p->abi_minor = desc->abi_minor;
+    p->desc = &d;
+    p->library = lib;
+
+    auto amb = ambiguous_.find(p->name);
+    if (amb != ambiguous_.end()) {
+      amb->second.push_back(path);
+      fail(path, "plugin '" + p->name + "' is also provided by " + amb->second.front() +
+                     "; rename one of them");
+      continue;
+    }
+    auto clash = std::find_if(plugins_.begin(), plugins_.end(),
+                              [&](const auto& q) { return q->name == p->name; });
+    if (clash != plugins_.end()) {
+      // Neither wins: which one a sweep would use must never depend on search order.
+      fail(path, "plugin '" + p->name + "' is also provided by " + (*clash)->path +
+                     "; rename one of them");
+      ambiguous_[p->name] = {(*clash)->path, path};
+      plugins_.erase(clash);
+      continue;
+    }
+    plugins_.push_back(std::move(p));
+    ++added;
+  }
+  return added;
+}
+
+std::shared_ptr<const Plugin> Registry::find(std::string_view name) const {
+  for (const auto& p : plugins_)
+    if (p->name == name) return p;
+  return nullptr;
+}
+
+std::vector<std::shared_ptr<const Plugin>> Registry::of_kind(lb_kind kind) const {
+  std::vector<std::shared_ptr<const Plugin>> v;
+  for (const auto& p : plugins_)
+    if (p->kind == kind) v.push_back(p);
+  return v;
+}
+
+std::vector<std::string> Registry::names(lb_kind kind) const {
+  std::vector<std::string> v;
+  for (const auto& p : plugins_)
+    if (p->kind == kind) v.push_back(p->name);
+  return v;
+}
+
+std::shared_ptr<const Plugin> Registry::require(std::string_view name, lb_kind kind) const {
+  const std::string what = kind_name(kind);
+  auto amb = ambiguous_.find(name);
+  if (amb != ambiguous_.end())
+    throw PluginError(what + " '" + std::string(name) + "' is provided by both " +
+                      amb->second[0] + " and " + amb->second[1] + "; rename one of them");
+  auto p = find(name);
+  if (p && p->kind == kind) return p;
+  auto article = [](lb_kind k) { return k == LB_KIND_LOSS ? "a loss" : "an optimizer"; };
+  if (p)
+    throw PluginError("'" + std::string(name) + "' is " + article(p->kind) + ", not " +
+                      article(kind) + " (" + p->path + ")");
+  std::string msg = "unknown " + what + " '" + std::string(name) + "'" + did_you_mean(name, names(kind));
+  if (!failures_.empty())
+    msg += "; " + std::to_string(failures_.size()) +
+           " plugin file(s) failed to load, see 'lossbench plugins'";
+  else
+    msg += "; 'lossbench plugins' lists them all";
+  throw PluginError(msg);
+}
+
+}  // namespace lossbench

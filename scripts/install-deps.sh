@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages lossbench builds with, and nothing when they are all present.
+# Usage: scripts/install-deps.sh [--dev]   (--dev adds what the fuzzers and sanitizer builds use)
+set -euo pipefail
+
+pkgs=(build-essential cmake libboost-dev libboost-program-options-dev libtbb-dev libeigen3-dev
+      libsqlite3-dev sqlite3 catch2)
+if [[ "${1:-}" == "--dev" ]]; then pkgs+=(clang libclang-rt-14-dev); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "lossbench: installing missing packages: ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "lossbench: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every bad command line gets one line on stderr naming what is wrong, and a non-zero exit.
+# usage: cli_errors.sh LOSSBENCH FIXTURE_DIR
+set -uo pipefail
+lb=$1 fixtures=$2
+fail=0
+expect() {  # expect EXIT_CODE PATTERN -- ARGS...
+  local code=$1 pattern=$2; shift 3
+  local err; err=$("$lb" "$@" 2>&1 >/dev/null); local rc=$?
+  if [[ $rc -ne $code ]] || ! grep -qF -- "$pattern" <<<"$err" || [[ $(wc -l <<<"$err") -ne 1 ]]; then
+    echo "FAIL: lossbench $* -> exit $rc, stderr: $err (wanted exit $code and '$pattern')"; fail=1
+  fi
+}
+expect 2 "unknown command 'plugns' (did you mean 'plugins'?)" -- plugns
+expect 2 "unknown option '--plugin-dri' (did you mean '--plugin-dir'?)" -- plugins --plugin-dri x
+expect 1 "unknown loss 'hubber' (did you mean 'huber'?)" -- check hubber
+expect 1 "no_entry.so: no entry symbol" -- check "$fixtures/no_entry.so"
+# A broken file in a plugin folder is listed, and `plugins` exits non-zero.
+out=$("$lb" plugins --plugin-dir "$fixtures" 2>/dev/null); rc=$?
+[[ $rc -eq 1 ]] || { echo "FAIL: plugins with broken fixtures exited $rc"; fail=1; }
+grep -q "wrong_abi.so: built for plugin ABI 99.0" <<<"$out" || { echo "FAIL: wrong_abi not listed"; fail=1; }
+grep -q "fixture_half_mse" <<<"$out" || { echo "FAIL: good fixture not listed"; fail=1; }
+"$lb" --help | grep -q "plugins" || { echo "FAIL: --help lists no commands"; fail=1; }
+[[ $fail -eq 0 ]] && echo "all CLI error cases behave"
+exit $fail

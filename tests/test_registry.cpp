@@ -1,0 +1,110 @@
+// Loading: good plugins load with their provenance; each broken fixture is one clear line.
+#include "test_paths.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace lossbench;
+using namespace lossbench::test;
+
+namespace {
+std::string only_failure(const std::string& fixture_name) {
+  Registry r;
+  r.add_file(fixture(fixture_name));
+  REQUIRE(r.failures().size() == 1);
+  CHECK(r.plugins().empty());
+  return r.failures()[0].message();
+}
+}  // namespace
+
+TEST_CASE("built-in plugins load with kind, tasks, hash and ABI", "[registry]") {
+  const Registry& r = builtins();
+  CHECK(r.failures().empty());
+  CHECK(r.of_kind(LB_KIND_LOSS).size() == 12);
+  CHECK(r.of_kind(LB_KIND_OPTIMIZER).size() == 8);
+  auto huber = r.require("huber", LB_KIND_LOSS);
+  CHECK(huber->supports(LB_TASK_REGRESSION));
+  CHECK_FALSE(huber->supports(LB_TASK_MULTICLASS));
+  CHECK(huber->sha256.size() == 64);
+  CHECK(huber->abi_major == LOSSBENCH_ABI_MAJOR);
+  CHECK_THAT(huber->path, Catch::EndsWith("/huber.so"));
+  REQUIRE(huber->hyperparams.size() == 1);
+  CHECK(huber->hyperparams[0].name == "delta");
+  CHECK(huber->hyperparams[0].default_value == 1.0);
+  CHECK(r.require("soft_f1", LB_KIND_LOSS)->tasks == (LB_TASK_BINARY | LB_TASK_MULTICLASS));
+}
+
+TEST_CASE("a name nobody provides gets close suggestions", "[registry]") {
+  CHECK_THROWS_WITH(builtins().require("hubber", LB_KIND_LOSS),
+                    Catch::Contains("unknown loss 'hubber'") && Catch::Contains("'huber'"));
+  CHECK_THROWS_WITH(builtins().require("adam", LB_KIND_LOSS),
+                    Catch::Contains("'adam' is an optimizer, not a loss"));
+}
+
+TEST_CASE("broken plugin files are explained one line each", "[registry]") {
+  CHECK_THAT(only_failure("no_entry"), Catch::Contains("no_entry.so: no entry symbol 'lossbench_plugin_entry'"));
+  CHECK_THAT(only_failure("wrong_abi"),
+             Catch::Contains("wrong_abi.so: built for plugin ABI 99.0, but this host speaks ABI 1.0"));
+  CHECK_THAT(only_failure("newer_minor"), Catch::Contains("built for plugin ABI 1.7, newer than this host's 1.0"));
+  CHECK_THAT(only_failure("missing_function"),
+             Catch::Contains("invalid descriptor: plugin 'incomplete': missing function loss_evaluate"));
+  CHECK_THAT(only_failure("bad_default"),
+             Catch::Contains("hyperparameter 'scale': default 5 outside its range [0, 1]"));
+  CHECK_THAT(only_failure("not_a_library"), Catch::Contains("not_a_library.so: not a loadable shared library"));
+  Registry r;
+  r.add_file(std::string(fixture_dir()) + "/does_not_exist.so");
+  REQUIRE(r.failures().size() == 1);
+  CHECK_THAT(r.failures()[0].message(), Catch::Contains("does_not_exist.so: no such file"));
+  for (const auto& f : {r.failures()[0].message(), only_failure("wrong_abi")})
+    CHECK(f.find('\n') == std::string::npos);
+}
+
+TEST_CASE("two files providing one name: neither is used, both are named", "[registry]") {
+  Registry r;
+  r.add_file(fixture("twin_a"));
+  r.add_file(fixture("twin_b"));
+  CHECK(r.find("twin") == nullptr);
+  REQUIRE(r.failures().size() == 1);
+  CHECK_THAT(r.failures()[0].message(), Catch::Contains("twin_b.so: plugin 'twin' is also provided by") &&
+                                            Catch::Contains("twin_a.so"));
+  CHECK_THROWS_WITH(r.require("twin", LB_KIND_LOSS),
+                    Catch::Contains("twin_a.so") && Catch::Contains("twin_b.so"));
+}
+
+TEST_CASE("a folder of mixed fixtures: good plugins still load", "[registry]") {
+  Registry r;
+  r.add_directory(fixture_dir());
+  CHECK(r.find("fixture_half_mse") != nullptr);
+  CHECK(r.find("fixture_plain_gd") != nullptr);
+  CHECK(r.find("nan_loss") != nullptr);
+  CHECK(r.failures().size() >= 7);
+  r.add_directory(std::string(fixture_dir()) + "/nope");
+  CHECK_THAT(r.failures().back().message(), Catch::Contains("nope: plugin directory does not exist"));
+}
+
+TEST_CASE("a throwing create becomes an error carrying its message", "[registry]") {
+  Registry r;
+  r.add_file(fixture("throwing_create"));
+  auto p = r.require("throwing_create", LB_KIND_LOSS);
+  CHECK_THROWS_WITH(LossInstance(p, {}, LB_TASK_REGRESSION, 4, 1),
+                    Catch::Contains("create failed: deliberate failure in create"));
+}
+
+TEST_CASE("instances keep their library loaded and validate hyperparameters", "[registry]") {
+  std::unique_ptr<LossInstance> loss;
+  {
+    Registry r;
+    r.add_file(fixture("two_plugins"));
+    auto p = r.require("fixture_half_mse", LB_KIND_LOSS);
+    CHECK_THROWS_WITH(LossInstance(p, {11.0}, LB_TASK_REGRESSION, 4, 1),
+                      Catch::Contains("scale = 11 is outside its range [0, 10]"));
+    CHECK_THROWS_WITH(LossInstance(p, {1.0}, LB_TASK_BINARY, 4, 1),
+                      Catch::Contains("does not support binary"));
+    loss = std::make_unique<LossInstance>(p, std::vector<double>{2.0}, LB_TASK_REGRESSION, 4, 1);
+  }  // the registry is gone; the instance still holds the library
+  double pred[2] = {3, 1}, target[2] = {1, 1}, grad[2], value = 0;
+  REQUIRE(loss->evaluate(pred, target, 2, 1, &value, grad));
+  CHECK(value == Approx(2.0));  // 0.5 * 2 * (4 + 0) / 2
+  CHECK(grad[0] == Approx(2.0));
+  CHECK_FALSE(loss->evaluate(pred, target, 5, 1, &value, grad));  // more rows than created for
+  CHECK_THAT(loss->error(), Catch::Contains("exceeds the created shape 4x1"));
+}
