@@ -18,7 +18,7 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	$(BUILD)/lossbench plugins
+	$(BUILD)/lossbench run --config $(SWEEP) --db $(DB)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

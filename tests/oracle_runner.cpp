@@ -1,5 +1,6 @@
 #include "oracle_runner.hpp"
 
+#include "model/mlp.hpp"
 #include "util/strings.hpp"
 
 #include <boost/property_tree/json_parser.hpp>
@@ -108,6 +109,48 @@ void run_optimizer_case(const pt::ptree& c, const std::string& where, const Regi
   }
 }
 
+// An MLP case: forward X through the given layers, the loss plugin on the outputs, backward;
+// compares the loss and d loss / d (W, b) of every layer.
+void run_model_case(const pt::ptree& c, const std::string& where, const Registry& reg,
+                    std::vector<std::string>& errors) {
+  auto plugin = reg.require(c.get<std::string>("loss"), LB_KIND_LOSS);
+  const lb_task task = parse_task(c.get<std::string>("task"));
+  const Eigen::Index rows = c.get<Eigen::Index>("rows");
+  std::vector<Mlp::Layer> layers;
+  std::vector<double> params;
+  for (const auto& kv : c.get_child("layers")) {
+    const auto& l = kv.second;
+    layers.push_back({l.get<int>("in"), l.get<int>("out"), parse_activation(l.get<std::string>("activation"))});
+    for (double v : numbers(l, "W")) params.push_back(v);
+    for (double v : numbers(l, "b")) params.push_back(v);
+  }
+  Mlp model(layers, rows);
+  if (size_t(model.n_params()) != params.size()) throw std::runtime_error("W/b sizes do not match in/out");
+  model.params() = Eigen::Map<Eigen::VectorXd>(params.data(), Eigen::Index(params.size()));
+  const auto X = numbers(c, "X"), target = numbers(c, "target");
+  const Eigen::Map<const RowMatrix> Xm(X.data(), rows, layers.front().in);
+  auto out = model.forward(Xm);
+  const size_t cols = size_t(layers.back().out);
+  LossInstance loss(plugin, hyperparams(*plugin, c), task, size_t(rows), cols);
+  std::vector<double> dout(size_t(rows) * cols);
+  double value = NAN;
+  if (!loss.evaluate(out.data(), target.data(), size_t(rows), cols, &value, dout.data()))
+    throw std::runtime_error(std::string("evaluate failed: ") + loss.error());
+  model.backward(dout.data());
+  Comparer cmp{errors, where, 1e-8, 1e-12};
+  cmp.value("value", value, c.get<double>("value"));
+  size_t l = 0, offset = 0;
+  for (const auto& kv : c.get_child("grads")) {
+    const auto W = numbers(kv.second, "W"), b = numbers(kv.second, "b");
+    cmp.vector("layer " + std::to_string(l) + " dW", model.grads().data() + offset, W);
+    cmp.vector("layer " + std::to_string(l) + " db", model.grads().data() + offset + W.size(), b);
+    offset += W.size() + b.size();
+    ++l;
+  }
+  if (l != layers.size()) throw std::runtime_error("grads has " + std::to_string(l) + " layers, expected " +
+                                                   std::to_string(layers.size()));
+}
+
 }  // namespace
 
 OracleReport run_oracle_dir(const std::string& dir, const Registry& registry) {
@@ -142,7 +185,7 @@ OracleReport run_oracle_dir(const std::string& dir, const Registry& registry) {
         if (c.count("optimizer"))
           run_optimizer_case(c, where, registry, report.errors);
         else if (c.count("layers"))
-          throw std::runtime_error("model cases are not supported by this runner yet");
+          run_model_case(c, where, registry, report.errors);
         else if (c.count("loss"))
           run_loss_case(c, where, registry, report.errors);
         else

@@ -13,6 +13,11 @@ namespace {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"run", "run a sweep: lossbench run --config sweeps/quick.ini (results into SQLite)", &cmd_run},
+      {"status", "summarize a running or finished sweep: lossbench status DB", &cmd_status},
+      {"top", "print the leaderboard of a results database: lossbench top DB", &cmd_top},
+      {"datasets", "list shipped datasets and generators with their parameters", &cmd_datasets},
+      {"dataset", "describe a dataset: shape, task, class balance, feature summary", &cmd_dataset},
       {"plugins", "list every loaded plugin (kind, tasks, hyperparameters, file) and every failure",
        &cmd_plugins},
       {"check", "run the conformance kit on a plugin: lossbench check NAME|PATH.so",

@@ -14,5 +14,10 @@ struct Command {
 
 int cmd_plugins(const std::vector<std::string>& args);
 int cmd_check(const std::vector<std::string>& args);
+int cmd_run(const std::vector<std::string>& args);
+int cmd_status(const std::vector<std::string>& args);
+int cmd_top(const std::vector<std::string>& args);
+int cmd_datasets(const std::vector<std::string>& args);
+int cmd_dataset(const std::vector<std::string>& args);
 
 }  // namespace lossbench::cli

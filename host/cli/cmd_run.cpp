@@ -1,0 +1,311 @@
+// `lossbench run`, `status` and `top`: sweep options -> SweepSpec -> plan -> store.
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "store/store.hpp"
+#include "sweep/sweep.hpp"
+#include "util/strings.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+
+namespace lossbench::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+std::vector<std::string> list(const std::string& key, const std::string& v) {
+  auto parts = split(v, ',');
+  for (const auto& p : parts)
+    if (p.empty()) throw po::error("option '" + key + "': empty item in '" + v + "'");
+  return parts;
+}
+
+double number(const std::string& key, const std::string& s) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end || !std::isfinite(v)) throw po::error("option '" + key + "': '" + s + "' is not a number");
+  return v;
+}
+
+int positive_int(const std::string& key, const std::string& s, int min = 1) {
+  const double v = number(key, s);
+  if (v != std::floor(v) || v < min || v > 1e9)
+    throw po::error("option '" + key + "': '" + s + "' must be an integer >= " + std::to_string(min));
+  return int(v);
+}
+
+// Models are separated by ';' because an mlp(...) spec holds commas; datasets likewise split on
+// top-level commas only.
+std::vector<std::string> top_level_list(const std::string& key, const std::string& v) {
+  std::vector<std::string> out;
+  int depth = 0;
+  std::string cur;
+  for (char ch : v) {
+    if (ch == '(') ++depth;
+    if (ch == ')') --depth;
+    if ((ch == ',' || ch == ';') && depth == 0) {
+      out.push_back(trim(cur));
+      cur.clear();
+    } else {
+      cur += ch;
+    }
+  }
+  out.push_back(trim(cur));
+  for (const auto& p : out)
+    if (p.empty()) throw po::error("option '" + key + "': empty item in '" + v + "'");
+  return out;
+}
+
+po::options_description sweep_options() {
+  po::options_description d("sweep (command line or INI file; the command line wins)");
+  d.add_options()
+    ("datasets", po::value<std::string>(), "datasets: built-ins, csv:PATH, libsvm:PATH, generators")
+    ("models", po::value<std::string>()->default_value("linear"), "models: linear; mlp(hidden=64x64,activation=relu)")
+    ("losses", po::value<std::string>()->default_value("auto"), "loss plugins, or auto: every loss fitting each task")
+    ("optimizers", po::value<std::string>()->default_value("sgd,adam"), "optimizer plugins")
+    ("lr", po::value<std::string>()->default_value("0.01"), "learning rates")
+    ("seeds", po::value<std::string>()->default_value("0"), "seeds (init and minibatch order)")
+    ("epochs", po::value<std::string>()->default_value("20"), "epochs per trial")
+    ("batch_size", po::value<std::string>()->default_value("32"), "minibatch size")
+    ("schedule", po::value<std::string>()->default_value("constant"), "LR schedule: constant, step, cosine")
+    ("warmup", po::value<std::string>()->default_value("0"), "linear LR warmup, in epochs")
+    ("step_every", po::value<std::string>()->default_value("10"), "step schedule: epochs between decays")
+    ("gamma", po::value<std::string>()->default_value("0.1"), "step schedule: decay factor")
+    ("eval_every", po::value<std::string>()->default_value("1"), "epochs between evaluation points")
+    ("metric", po::value<std::string>()->default_value(""), "primary metric (default rmse / accuracy)")
+    ("target", po::value<std::string>()->default_value(""), "a value of the metric: epochs and time to reach it are recorded")
+    ("time_budget", po::value<std::string>()->default_value("0"), "seconds per trial before it is stopped (0: none)")
+    ("divergence_factor", po::value<std::string>()->default_value("1000"), "train loss above this times its start: diverged")
+    ("threads", po::value<std::string>()->default_value("0"), "trials in parallel (0: all cores)")
+    ("db", po::value<std::string>(), "SQLite results database (default results/<config name>.db)");
+  return d;
+}
+
+struct RunArgs {
+  SweepSpec spec;
+  std::vector<std::string> plugin_dirs;
+  bool dry_run = false, force = false, quiet = false;
+  std::string config;
+};
+
+RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
+  po::options_description general("lossbench run [--config FILE] [options]");
+  general.add_options()("help,h", "show this help")("config", po::value<std::string>(), "INI sweep file (see sweeps/)")(
+      "dry-run", "print the axes and the number of trials, run nothing")(
+      "force", "re-run trials the database already holds")("quiet", "no progress lines")(
+      "plugin-dir", po::value<std::vector<std::string>>()->composing(), "also load plugins from DIR (repeatable)");
+  po::options_description sweep = sweep_options();
+  po::options_description all;
+  all.add(general).add(sweep);
+
+  RunArgs ra;
+  po::variables_map vm;
+  std::map<std::string, std::vector<double>> hp_cli, hp_ini;
+  auto take_hp = [&](const po::basic_option<char>& o, std::map<std::string, std::vector<double>>& into,
+                     const std::string& where) {
+    const std::string& key = o.string_key;
+    const bool section = key.rfind("loss.", 0) == 0 || key.rfind("optimizer.", 0) == 0;
+    if (!section || std::count(key.begin(), key.end(), '.') != 2) {
+      std::vector<std::string> names;
+      for (const auto& opt : all.options()) names.push_back(opt->long_name());
+      throw po::error(where + "unknown option '" + key + "'" + did_you_mean(key, names) +
+                      " (hyperparameters go in sections like [optimizer.adam])");
+    }
+    std::vector<double> values;
+    for (const auto& v : o.value)
+      for (const auto& item : list(key, v)) values.push_back(number(key, item));
+    into[key] = values;
+  };
+
+  auto parsed = po::command_line_parser(args).options(all).allow_unregistered().run();
+  for (const auto& o : parsed.options)
+    if (o.unregistered) {
+      if (o.string_key.empty() || o.original_tokens.empty()) continue;
+      auto copy = o;
+      if (copy.string_key.rfind("--", 0) == 0) copy.string_key = copy.string_key.substr(2);
+      take_hp(copy, hp_cli, "");
+    }
+  po::store(parsed, vm);
+  help = vm.count("help") > 0;
+  if (help) {
+    std::cout << all << "\nHyperparameter axes: [loss.NAME] / [optimizer.NAME] sections in the INI file\n"
+                        "(e.g. [optimizer.adam] beta2 = 0.99, 0.999) or --optimizer.adam.beta2 0.99,0.999.\n";
+    return ra;
+  }
+  if (vm.count("config")) {
+    ra.config = vm["config"].as<std::string>();
+    std::ifstream in(ra.config);
+    if (!in) throw po::error("--config " + ra.config + ": cannot open");
+    auto ini = po::parse_config_file(in, sweep, true);
+    for (const auto& o : ini.options)
+      if (o.unregistered) take_hp(o, hp_ini, ra.config + ": ");
+    po::store(ini, vm);
+  }
+  po::notify(vm);
+  for (auto& [k, v] : hp_cli) hp_ini[k] = v;  // the command line wins
+
+  auto get = [&](const char* k) { return vm.count(k) ? vm[k].as<std::string>() : std::string(); };
+  SweepSpec& s = ra.spec;
+  if (get("datasets").empty()) throw po::error("no datasets: give --datasets or a --config file that sets them");
+  s.datasets = top_level_list("datasets", get("datasets"));
+  s.models = top_level_list("models", get("models"));
+  s.losses = list("losses", get("losses"));
+  s.optimizers = list("optimizers", get("optimizers"));
+  for (const auto& x : list("lr", get("lr"))) {
+    const double v = number("lr", x);
+    if (!(v > 0)) throw po::error("option 'lr': " + x + " must be > 0");
+    s.lrs.push_back(v);
+  }
+  for (const auto& x : list("seeds", get("seeds"))) s.seeds.push_back(uint64_t(positive_int("seeds", x, 0)));
+  s.epochs = positive_int("epochs", get("epochs"));
+  s.batch_size = positive_int("batch_size", get("batch_size"));
+  s.eval_every = positive_int("eval_every", get("eval_every"));
+  s.threads = positive_int("threads", get("threads"), 0);
+  s.schedule.kind = get("schedule");
+  if (s.schedule.kind != "constant" && s.schedule.kind != "step" && s.schedule.kind != "cosine")
+    throw po::error("option 'schedule': '" + s.schedule.kind + "' is not constant, step or cosine" +
+                    did_you_mean(s.schedule.kind, {"constant", "step", "cosine"}));
+  s.schedule.warmup_epochs = number("warmup", get("warmup"));
+  s.schedule.step_every = positive_int("step_every", get("step_every"));
+  s.schedule.gamma = number("gamma", get("gamma"));
+  s.metric = get("metric");
+  if (!s.metric.empty() &&
+      std::find(metric_names().begin(), metric_names().end(), s.metric) == metric_names().end())
+    throw po::error("option 'metric': unknown metric '" + s.metric + "'" + did_you_mean(s.metric, metric_names()));
+  if (!get("target").empty()) s.target = number("target", get("target"));
+  s.time_budget_s = number("time_budget", get("time_budget"));
+  if (s.time_budget_s < 0) throw po::error("option 'time_budget': must be >= 0");
+  s.divergence_factor = number("divergence_factor", get("divergence_factor"));
+  if (!(s.divergence_factor > 1)) throw po::error("option 'divergence_factor': must be > 1");
+  for (const auto& [key, values] : hp_ini) {
+    const auto last = key.rfind('.');
+    s.hyperparams[key.substr(0, last)][key.substr(last + 1)] = values;
+  }
+  const std::string stem = ra.config.empty() ? "sweep" : std::filesystem::path(ra.config).stem().string();
+  s.db = vm.count("db") ? get("db") : "results/" + stem + ".db";
+  ra.dry_run = vm.count("dry-run") > 0;
+  ra.force = vm.count("force") > 0;
+  ra.quiet = vm.count("quiet") > 0;
+  if (vm.count("plugin-dir")) ra.plugin_dirs = vm["plugin-dir"].as<std::vector<std::string>>();
+  return ra;
+}
+
+void print_table(std::ostream& out, const std::vector<std::string>& cols,
+                 const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> w(cols.size());
+  for (size_t i = 0; i < cols.size(); ++i) w[i] = cols[i].size();
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], r[i].size());
+  for (size_t i = 0; i < cols.size(); ++i) out << std::left << std::setw(int(w[i] + 2)) << cols[i];
+  out << "\n";
+  for (const auto& r : rows) {
+    for (size_t i = 0; i < r.size(); ++i) out << std::left << std::setw(int(w[i] + 2)) << r[i];
+    out << "\n";
+  }
+}
+
+void print_leaderboard(std::ostream& out, const std::string& db) {
+  std::vector<std::string> cols;
+  auto rows = Store::query(db,
+                           "SELECT dataset, model, loss, optimizer, best_lr AS lr, metric, seeds_done AS seeds,"
+                           " printf('%.4g', val_mean) AS val, printf('%.4g', test_mean) AS test,"
+                           " printf('%.2g', test_sd) AS test_sd FROM leaderboard"
+                           " ORDER BY dataset, model, CASE WHEN metric IN ('rmse','mae','log_loss','ece')"
+                           " THEN test_mean ELSE -test_mean END NULLS LAST",
+                           &cols);
+  out << "leaderboard (learning rate chosen on validation, reported on test; " << db << ")\n";
+  print_table(out, cols, rows);
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  bool help = false;
+  RunArgs ra = parse_run(args, help);
+  if (help) return 0;
+  Registry reg = load_plugins(ra.plugin_dirs);
+  Plan plan = expand(ra.spec, reg);
+  std::cout << "sweep: ";
+  for (size_t i = 0; i < plan.axes.size(); ++i)
+    std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
+  std::cout << "\n       = " << plan.trials.size() << " trials";
+  if (plan.skipped) std::cout << " (" << plan.skipped << " incompatible loss/task cells skipped)";
+  std::cout << "\n";
+  if (ra.dry_run) {
+    if (std::filesystem::exists(ra.spec.db)) {
+      auto r = Store::query(ra.spec.db,
+                            "SELECT count(*), avg(wall_ms) FROM trials WHERE status IN ('done','diverged','timeout')");
+      if (!r.empty() && r[0][0] != "0") {
+        const double ms = std::stod(r[0][1]);
+        const int threads = ra.spec.threads > 0 ? ra.spec.threads : int(std::thread::hardware_concurrency());
+        std::cout << "estimate: " << std::fixed << std::setprecision(0)
+                  << ms * double(plan.trials.size()) / 1e3 / threads << " s on " << threads
+                  << " threads, from the mean of " << r[0][0] << " finished trials in " << ra.spec.db << "\n";
+      }
+    }
+    return 0;
+  }
+  std::filesystem::path dbp(ra.spec.db);
+  if (dbp.has_parent_path()) std::filesystem::create_directories(dbp.parent_path());
+  Store store(ra.spec.db);
+  install_interrupt_handlers();
+  std::ostream null_out(nullptr);
+  RunStats st = run_sweep(plan, ra.spec, store, ra.force, ra.quiet ? null_out : std::cerr);
+  std::cout << "ran " << st.done + st.diverged + st.failed + st.timeout << " trials in " << std::fixed
+            << std::setprecision(1) << st.seconds << " s: " << st.done << " done, " << st.diverged << " diverged, "
+            << st.failed << " failed, " << st.timeout << " timed out; " << st.skipped_done
+            << " were already in " << ra.spec.db << "\n";
+  if (st.interrupted) {
+    std::string cmd = "lossbench run";
+    for (const auto& a : args) cmd += " " + a;
+    std::cout << "interrupted: finished trials are saved. Resume with:\n  " << cmd << "\n";
+    return 130;
+  }
+  print_leaderboard(std::cout, ra.spec.db);
+  return 0;
+}
+
+int cmd_status(const std::vector<std::string>& args) {
+  po::options_description desc("lossbench status DB");
+  std::vector<std::string> dbs;
+  desc.add_options()("help,h", "show this help")("db", po::value(&dbs)->composing(), "database (positional)");
+  po::variables_map vm;
+  parse_or_throw(args, desc, {"db"}, vm);
+  if (vm.count("help") || dbs.size() != 1) {
+    std::cout << desc;
+    return vm.count("help") ? 0 : 2;
+  }
+  if (!std::filesystem::exists(dbs[0])) throw StoreError(dbs[0] + ": no such database");
+  std::vector<std::string> cols;
+  auto rows = Store::query(dbs[0], "SELECT status, count(*) AS trials, printf('%.1f', sum(wall_ms)/1000.0) AS seconds"
+                                   " FROM trials GROUP BY status ORDER BY count(*) DESC", &cols);
+  print_table(std::cout, cols, rows);
+  auto s = Store::query(dbs[0], "SELECT id, started_at, coalesce(ended_at, '(running or killed)') FROM sweeps ORDER BY id DESC LIMIT 1");
+  if (!s.empty()) std::cout << "last sweep #" << s[0][0] << " started " << s[0][1] << ", ended " << s[0][2] << "\n";
+  auto f = Store::query(dbs[0], "SELECT status, loss, optimizer, lr, message FROM failures LIMIT 5", &cols);
+  if (!f.empty()) {
+    std::cout << "\nfirst failures:\n";
+    print_table(std::cout, cols, f);
+  }
+  return 0;
+}
+
+int cmd_top(const std::vector<std::string>& args) {
+  po::options_description desc("lossbench top DB");
+  std::vector<std::string> dbs;
+  desc.add_options()("help,h", "show this help")("db", po::value(&dbs)->composing(), "database (positional)");
+  po::variables_map vm;
+  parse_or_throw(args, desc, {"db"}, vm);
+  if (vm.count("help") || dbs.size() != 1) {
+    std::cout << desc;
+    return vm.count("help") ? 0 : 2;
+  }
+  if (!std::filesystem::exists(dbs[0])) throw StoreError(dbs[0] + ": no such database");
+  print_leaderboard(std::cout, dbs[0]);
+  return 0;
+}
+
+}  // namespace lossbench::cli

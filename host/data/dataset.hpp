@@ -1,0 +1,73 @@
+#pragma once
+// Datasets: a design matrix and a target, from a CSV file, a shipped dataset or a seeded
+// generator, and their seeded, standardized train/validation/test split.
+#include <lossbench/abi.h>
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace lossbench {
+
+using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct Dataset {
+  std::string spec;  // what the user wrote: "iris", "csv:path", "linear(n=500)"
+  lb_task task = LB_TASK_REGRESSION;
+  int n_classes = 0;  // classification only
+  RowMatrix X;        // n x d
+  Eigen::VectorXd y;  // regression value or class index
+  std::vector<std::string> feature_names;
+  std::string hash;   // sha256 of the content (X, y, task) as loaded or generated
+
+  // Model output columns: 1 for regression and binary, K for multiclass.
+  int output_cols() const { return task == LB_TASK_MULTICLASS ? n_classes : 1; }
+};
+
+// Bad data: one line with file:line where there is one.
+struct DataError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct CsvOptions {
+  std::string target;      // column name or 0-based index; empty: the last column
+  std::string task;        // regression|binary|multiclass; empty: inferred
+  bool header = true;
+};
+
+Dataset read_csv(const std::string& path, const CsvOptions& opt);
+Dataset read_libsvm(const std::string& path, const std::string& task);
+
+// Resolves a dataset spec:
+//   iris | wine | breast_cancer | diabetes | digits           shipped with lossbench
+//   csv:PATH[?target=COL&task=T&header=0]                      a CSV file
+//   libsvm:PATH[?task=T]                                      a LIBSVM/svmlight file
+//   NAME(key=value,...)                                       a generator (see generators())
+Dataset load_dataset(const std::string& spec);
+
+struct GeneratorInfo {
+  std::string name;
+  std::string task;
+  std::string params;  // "n=1000, d=10, noise=0.1, seed=0"
+  std::string doc;
+};
+const std::vector<GeneratorInfo>& generators();
+std::vector<std::string> builtin_dataset_names();
+// Where the shipped CSVs live: $LOSSBENCH_DATA_DIR, else the source tree's datasets/.
+std::string data_dir();
+
+// A split with features (and regression targets) standardized by train statistics.
+struct Split {
+  RowMatrix X_train, X_val, X_test;
+  RowMatrix y_train, y_val, y_test;  // regression: standardized value; classification: index
+  double y_mean = 0, y_std = 1;      // to report regression metrics in original units
+};
+
+// Seeded 60/20/20 split, stratified for classification. Zero-variance features get std 1.
+Split make_split(const Dataset& d, uint64_t seed, double val_fraction = 0.2,
+                 double test_fraction = 0.2);
+
+}  // namespace lossbench

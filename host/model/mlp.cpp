@@ -1,0 +1,176 @@
+#include "model/mlp.hpp"
+
+#include "util/strings.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace lossbench {
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::Identity: return "identity";
+    case Activation::Tanh: return "tanh";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Relu: return "relu";
+  }
+  return "?";
+}
+
+Activation parse_activation(const std::string& s) {
+  for (Activation a : {Activation::Identity, Activation::Tanh, Activation::Sigmoid, Activation::Relu})
+    if (s == activation_name(a)) return a;
+  throw std::invalid_argument("unknown activation '" + s + "'" +
+                              did_you_mean(s, {"identity", "tanh", "sigmoid", "relu"}));
+}
+
+ModelSpec ModelSpec::parse(const std::string& text) {
+  const std::string s = trim(text);
+  ModelSpec m;
+  if (s == "linear") {
+    m.text = "linear";
+    m.activation = Activation::Identity;
+    m.init = Init::Xavier;
+    return m;
+  }
+  if (s.rfind("mlp", 0) != 0)
+    throw std::invalid_argument("unknown model '" + s + "'" + did_you_mean(s, {"linear", "mlp"}) +
+                                " (models: linear, mlp(hidden=64x64,activation=relu,init=he))");
+  m.hidden = {64};
+  std::string inner;
+  if (s.size() > 3) {
+    if (s[3] != '(' || s.back() != ')') throw std::invalid_argument("model '" + s + "': expected mlp(key=value,...)");
+    inner = s.substr(4, s.size() - 5);
+  }
+  bool init_given = false;
+  if (!trim(inner).empty())
+    for (const auto& kv : split(inner, ',')) {
+      const auto eq = kv.find('=');
+      const std::string k = trim(kv.substr(0, eq)), v = eq == std::string::npos ? "" : trim(kv.substr(eq + 1));
+      if (k == "hidden") {
+        m.hidden.clear();
+        for (const auto& w : split(v, 'x')) {
+          char* end = nullptr;
+          long n = std::strtol(w.c_str(), &end, 10);
+          if (w.empty() || *end || n < 1 || n > 100000)
+            throw std::invalid_argument("model '" + s + "': hidden=" + v + " must be widths like 64x64");
+          m.hidden.push_back(int(n));
+        }
+      } else if (k == "activation") {
+        m.activation = parse_activation(v);
+      } else if (k == "init") {
+        if (v != "xavier" && v != "he")
+          throw std::invalid_argument("model '" + s + "': init must be xavier or he, not '" + v + "'");
+        m.init = v == "he" ? Init::He : Init::Xavier;
+        init_given = true;
+      } else {
+        throw std::invalid_argument("model '" + s + "': unknown key '" + k + "'" +
+                                    did_you_mean(k, {"hidden", "activation", "init"}));
+      }
+    }
+  if (!init_given) m.init = m.activation == Activation::Relu ? Init::He : Init::Xavier;
+  std::string h;
+  for (size_t i = 0; i < m.hidden.size(); ++i) h += (i ? "x" : "") + std::to_string(m.hidden[i]);
+  m.text = "mlp(hidden=" + h + ",activation=" + activation_name(m.activation) +
+           ",init=" + (m.init == Init::He ? "he" : "xavier") + ")";
+  return m;
+}
+
+Mlp::Mlp(std::vector<Layer> layers, Eigen::Index max_rows) : layers_(std::move(layers)) {
+  Eigen::Index total = 0;
+  for (const auto& l : layers_) {
+    offset_.push_back(total);
+    total += Eigen::Index(l.in) * l.out + l.out;
+    act_.emplace_back(max_rows, l.out);
+    delta_.emplace_back(max_rows, l.out);
+  }
+  params_ = Eigen::VectorXd::Zero(total);
+  grads_ = Eigen::VectorXd::Zero(total);
+  input_copy_.resize(max_rows, layers_.front().in);
+}
+
+Mlp Mlp::from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows) {
+  std::vector<Layer> layers;
+  int prev = in;
+  for (int h : spec.hidden) {
+    layers.push_back({prev, h, spec.activation});
+    prev = h;
+  }
+  layers.push_back({prev, out, Activation::Identity});
+  return Mlp(std::move(layers), max_rows);
+}
+
+void Mlp::initialize(Init init, Rng& rng) {
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const double fan_in = layers_[l].in, fan_out = layers_[l].out;
+    // Xavier/Glorot uniform: U(-a, a), a = sqrt(6 / (in + out)); He normal: N(0, 2 / in).
+    const double a = std::sqrt(6.0 / (fan_in + fan_out)), sd = std::sqrt(2.0 / fan_in);
+    auto w = W(l, params_);
+    for (Eigen::Index i = 0; i < w.size(); ++i)
+      w.data()[i] = init == Init::He ? sd * rng.normal() : rng.uniform(-a, a);
+    b(l, params_).setZero();
+  }
+}
+
+namespace {
+template <class M>
+void activate(Activation a, M&& z) {
+  switch (a) {
+    case Activation::Identity: break;
+    case Activation::Tanh: z = z.array().tanh(); break;
+    case Activation::Sigmoid: z = (1.0 / (1.0 + (-z.array()).exp())); break;
+    case Activation::Relu: z = z.array().max(0.0); break;
+  }
+}
+// delta *= act'(z), written with the activation's output y.
+template <class D, class Y>
+void times_derivative(Activation a, D&& delta, const Y& y) {
+  switch (a) {
+    case Activation::Identity: break;
+    case Activation::Tanh: delta.array() *= 1.0 - y.array().square(); break;
+    case Activation::Sigmoid: delta.array() *= y.array() * (1.0 - y.array()); break;
+    case Activation::Relu: delta.array() *= (y.array() > 0.0).template cast<double>(); break;
+  }
+}
+}  // namespace
+
+Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> Mlp::forward(const Eigen::Ref<const RowMatrix>& X) {
+  rows_ = X.rows();
+  input_copy_.topRows(rows_) = X;
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    auto out = act_[l].topRows(rows_);
+    if (l == 0)
+      out.noalias() = input_copy_.topRows(rows_) * W(l, params_);
+    else
+      out.noalias() = act_[l - 1].topRows(rows_) * W(l, params_);
+    out.rowwise() += b(l, params_);
+    activate(layers_[l].act, out);
+  }
+  return act_.back().topRows(rows_);
+}
+
+void Mlp::backward(const double* dout) {
+  const size_t L = layers_.size();
+  delta_[L - 1].topRows(rows_) = Eigen::Map<const RowMatrix>(dout, rows_, layers_[L - 1].out);
+  for (size_t l = L; l-- > 0;) {
+    auto d = delta_[l].topRows(rows_);
+    times_derivative(layers_[l].act, d, act_[l].topRows(rows_));
+    auto gw = W(l, grads_);
+    if (l == 0)
+      gw.noalias() = input_copy_.topRows(rows_).transpose() * d;
+    else
+      gw.noalias() = act_[l - 1].topRows(rows_).transpose() * d;
+    b(l, grads_) = d.colwise().sum();
+    if (l > 0) delta_[l - 1].topRows(rows_).noalias() = d * W(l, params_).transpose();
+  }
+}
+
+void Mlp::layer_grad_norms(std::vector<double>& out) const {
+  out.resize(layers_.size());
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const Eigen::Index n = Eigen::Index(layers_[l].in) * layers_[l].out + layers_[l].out;
+    out[l] = grads_.segment(offset_[l], n).norm();
+  }
+}
+
+}  // namespace lossbench

@@ -1,0 +1,74 @@
+#pragma once
+// The models lossbench trains: `linear` (linear, logistic or softmax regression, by the loss on
+// top) and `mlp(hidden=64x64,activation=relu,init=he)`.
+//
+// All parameters live in one contiguous buffer (per layer: W, in x out row-major, then b), so an
+// optimizer plugin steps the whole model in one call. Every activation and gradient buffer is
+// allocated at construction for the largest batch; forward and backward allocate nothing.
+#include "data/dataset.hpp"
+#include "util/rng.hpp"
+
+#include <Eigen/Core>
+
+#include <string>
+#include <vector>
+
+namespace lossbench {
+
+enum class Activation { Identity, Tanh, Sigmoid, Relu };
+enum class Init { Xavier, He };
+
+const char* activation_name(Activation a);
+Activation parse_activation(const std::string& s);
+
+struct ModelSpec {
+  std::string text;          // canonical: "linear" or "mlp(hidden=64x64,activation=relu,init=he)"
+  std::vector<int> hidden;   // empty for linear
+  Activation activation = Activation::Relu;
+  Init init = Init::He;
+  // Parses "linear" or "mlp(...)"; throws std::invalid_argument naming the bad part.
+  static ModelSpec parse(const std::string& s);
+};
+
+class Mlp {
+ public:
+  struct Layer {
+    int in, out;
+    Activation act;
+  };
+  Mlp(std::vector<Layer> layers, Eigen::Index max_rows);
+  // The model a spec describes for inputs of width `in` and `out` outputs.
+  static Mlp from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
+
+  Eigen::Index n_params() const { return Eigen::Index(params_.size()); }
+  Eigen::VectorXd& params() { return params_; }
+  const Eigen::VectorXd& grads() const { return grads_; }
+  const std::vector<Layer>& layers() const { return layers_; }
+  void initialize(Init init, Rng& rng);
+
+  // Forward pass over the first rows of X; returns the output block (rows x out), valid until
+  // the next forward. Keeps what backward needs.
+  Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> forward(const Eigen::Ref<const RowMatrix>& X);
+  // Backward from d loss / d output (rows x out, the rows of the last forward) into grads().
+  void backward(const double* dout);
+  // ||d loss / d (W, b)|| of each layer, from the last backward.
+  void layer_grad_norms(std::vector<double>& out) const;
+
+ private:
+  Eigen::Map<RowMatrix> W(size_t l, Eigen::VectorXd& buf) const {
+    return {buf.data() + offset_[l], layers_[l].in, layers_[l].out};
+  }
+  Eigen::Map<Eigen::RowVectorXd> b(size_t l, Eigen::VectorXd& buf) const {
+    return {buf.data() + offset_[l] + layers_[l].in * layers_[l].out, layers_[l].out};
+  }
+
+  std::vector<Layer> layers_;
+  std::vector<Eigen::Index> offset_;
+  Eigen::VectorXd params_, grads_;
+  std::vector<RowMatrix> act_;    // act_[l]: output of layer l (max_rows x out)
+  std::vector<RowMatrix> delta_;  // delta_[l]: d loss / d pre-activation of layer l
+  RowMatrix input_copy_;  // the batch's input rows, kept for dW of the first layer
+  Eigen::Index rows_ = 0;
+};
+
+}  // namespace lossbench

@@ -1,0 +1,339 @@
+#include "store/store.hpp"
+
+#include "store/schema.sql.hpp"
+#include "util/strings.hpp"
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <ctime>
+#include <unistd.h>
+
+namespace lossbench {
+
+namespace {
+
+// A prepared statement with positional binding; finalized on scope exit.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
+      throw StoreError(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(s_); }
+  Stmt& bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
+  Stmt& bind(int i, double v) {
+    if (std::isfinite(v))
+      sqlite3_bind_double(s_, i, v);
+    else
+      sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  Stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  bool step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
+    return false;
+  }
+  void run() {
+    step();
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  std::string text(int col) {
+    auto p = sqlite3_column_text(s_, col);
+    return p ? reinterpret_cast<const char*>(p) : "";
+  }
+  int64_t integer(int col) { return sqlite3_column_int64(s_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+};
+
+std::string machine_description() {
+  char host[256] = "unknown";
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores";
+}
+
+std::string norms_json(const std::vector<double>& v) {
+  std::string s = "[";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + (std::isfinite(v[i]) ? format_double(v[i]) : "null");
+  return s + "]";
+}
+
+}  // namespace
+
+std::string now_utc() {
+  char buf[32];
+  std::time_t t = std::time(nullptr);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+Store::Store(const std::string& path) : path_(path) {
+  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                      nullptr) != SQLITE_OK) {
+    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(path + ": cannot open database: " + msg);
+  }
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    // Reading the schema first tells a foreign file apart before anything is written to it.
+    Stmt probe(db_, "SELECT value FROM meta WHERE key = 'schema_version'");
+    if (probe.step() && probe.text(0) != std::to_string(kSchemaVersion))
+      throw StoreError(path + ": database has schema version " + probe.text(0) + ", this lossbench writes " +
+                       std::to_string(kSchemaVersion) + "; use another --db");
+  } catch (const StoreError& e) {
+    const std::string msg = e.what();
+    if (msg.find("no such table") != std::string::npos) {
+      Stmt count(db_, "SELECT count(*) FROM sqlite_master");
+      if (count.step() && count.integer(0) > 0) {
+        sqlite3_close(db_);
+        db_ = nullptr;
+        throw StoreError(path + ": an SQLite database of another program (no lossbench meta table); use another --db");
+      }
+    } else {
+      sqlite3_close(db_);
+      db_ = nullptr;
+      throw StoreError(msg.rfind(path, 0) == 0 ? msg : path + ": not a lossbench database (" + msg + ")");
+    }
+  }
+  try {
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+    exec(kSchema);
+    exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) + "')");
+  } catch (const StoreError& e) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw StoreError(path + ": " + e.what());
+  }
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+Store::~Store() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  if (db_) sqlite3_close(db_);
+}
+
+void Store::exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_);
+    sqlite3_free(err);
+    throw StoreError(msg);
+  }
+}
+
+int64_t Store::begin_sweep(const std::string& spec, size_t trials, size_t skipped) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "INSERT INTO sweeps(spec, host_version, machine, started_at, trials, skipped) VALUES (?,?,?,?,?,?)");
+  s.bind(1, spec).bind(2, LOSSBENCH_VERSION).bind(3, machine_description()).bind(4, now_utc());
+  s.bind(5, int64_t(trials)).bind(6, int64_t(skipped)).run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void Store::end_sweep(int64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt(db_, "UPDATE sweeps SET ended_at = ? WHERE id = ?").bind(1, now_utc()).bind(2, id).run();
+}
+
+void Store::record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Stmt s(db_, "INSERT OR IGNORE INTO plugins(name, kind, path, sha256, abi) VALUES (?,?,?,?,?)");
+  for (const auto& p : plugins)
+    s.bind(1, p->name).bind(2, kind_name(p->kind)).bind(3, p->path).bind(4, p->sha256)
+        .bind(5, std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)).run();
+}
+
+std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force) {
+  std::lock_guard<std::mutex> lock(mu_);
+  exec("BEGIN IMMEDIATE");
+  std::set<std::string> finished;
+  try {
+    Stmt ins(db_,
+             "INSERT OR IGNORE INTO trials(config_hash, sweep_id, dataset, dataset_hash, task, model, loss, loss_params,"
+             " optimizer, optimizer_params, lr, seed, epochs, batch_size, schedule, metric, higher_is_better, target)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    Stmt status(db_, "SELECT status FROM trials WHERE config_hash = ?");
+    Stmt reset(db_, "UPDATE trials SET status = 'pending', message = NULL, sweep_id = ? WHERE config_hash = ?");
+    Stmt drop_curve(db_, "DELETE FROM curves WHERE trial_id = (SELECT id FROM trials WHERE config_hash = ?)");
+    for (const auto& t : trials) {
+      const Dataset& d = t.data->data;
+      ins.bind(1, t.hash).bind(2, sweep_id).bind(3, d.spec).bind(4, d.hash).bind(5, task_name(d.task));
+      ins.bind(6, t.model.text).bind(7, t.loss->name).bind(8, t.loss_params_json()).bind(9, t.optimizer->name);
+      ins.bind(10, t.optimizer_params_json()).bind(11, t.lr).bind(12, int64_t(t.seed)).bind(13, int64_t(t.epochs));
+      ins.bind(14, int64_t(t.batch_size)).bind(15, t.schedule.text()).bind(16, t.metric);
+      ins.bind(17, int64_t(higher_is_better(t.metric))).bind(18, t.target).run();
+      status.bind(1, t.hash);
+      std::string st = status.step() ? status.text(0) : "";
+      status.run();
+      if (st == "pending" || st == "running") continue;  // never finished: run (again)
+      if (force) {
+        drop_curve.bind(1, t.hash).run();
+        reset.bind(1, sweep_id).bind(2, t.hash).run();
+      } else {
+        finished.insert(t.hash);
+      }
+    }
+    exec("COMMIT");
+  } catch (...) {
+    exec("ROLLBACK");
+    throw;
+  }
+  return finished;
+}
+
+void Store::submit(TrialResult result) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(result));
+  }
+  cv_.notify_one();
+}
+
+void Store::mark_running(const std::string& hash) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_.push_back(hash);
+  }
+  cv_.notify_one();
+}
+
+void Store::flush() {
+  std::unique_lock<std::mutex> lock(mu_);
+  drained_.wait(lock, [&] { return (queue_.empty() && running_.empty() && !busy_) || !error_.empty(); });
+  if (!error_.empty()) throw StoreError(path_ + ": " + error_);
+}
+
+void Store::writer_loop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stop_ || !queue_.empty() || !running_.empty(); });
+    if (queue_.empty() && running_.empty() && stop_) break;
+    std::deque<TrialResult> batch;
+    std::deque<std::string> running;
+    batch.swap(queue_);
+    running.swap(running_);
+    busy_ = true;
+    lock.unlock();
+    try {
+      if (error_.empty()) {
+        if (!running.empty()) {
+          exec("BEGIN IMMEDIATE");
+          Stmt s(db_, "UPDATE trials SET status = 'running', started_at = ? WHERE config_hash = ? AND status = 'pending'");
+          for (const auto& h : running) s.bind(1, now_utc()).bind(2, h).run();
+          exec("COMMIT");
+        }
+        for (const auto& r : batch) write(r);
+      }
+    } catch (const std::exception& e) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      lock.lock();
+      error_ = e.what();
+      lock.unlock();
+    }
+    lock.lock();
+    busy_ = false;
+    drained_.notify_all();
+  }
+}
+
+// One finished trial and its curve: one transaction, so a kill leaves either all or nothing.
+void Store::write(const TrialResult& r) {
+  exec("BEGIN IMMEDIATE");
+  try {
+    Stmt id(db_, "SELECT id FROM trials WHERE config_hash = ?");
+    id.bind(1, r.hash);
+    if (!id.step()) throw StoreError("trial " + r.hash + " vanished from the database");
+    const int64_t trial_id = id.integer(0);
+    Stmt del(db_, "DELETE FROM curves WHERE trial_id = ?");
+    del.bind(1, trial_id).run();
+    Stmt c(db_,
+           "INSERT INTO curves(trial_id, epoch, step, examples, wall_ms, cpu_ms, train_loss, val_loss, val_metric,"
+           " test_metric, grad_norm, layer_grad_norms, val_metrics, test_metrics) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    for (const auto& p : r.curve) {
+      c.bind(1, trial_id).bind(2, int64_t(p.epoch)).bind(3, int64_t(p.step)).bind(4, int64_t(p.examples));
+      c.bind(5, p.wall_ms).bind(6, p.cpu_ms).bind(7, p.train_loss).bind(8, p.val_loss).bind(9, p.val_metric);
+      c.bind(10, p.test_metric).bind(11, p.grad_norm).bind(12, norms_json(p.layer_grad_norms));
+      c.bind(13, p.val_metrics).bind(14, p.test_metrics).run();
+    }
+    Stmt u(db_,
+           "UPDATE trials SET status=?, message=?, diverged_step=?, steps=?, wall_ms=?, cpu_ms=?, steps_per_s=?,"
+           " final_val=?, final_test=?, best_val=?, best_val_epoch=?, test_at_best_val=?, epochs_to_target=?,"
+           " time_to_target_ms=?, final_val_metrics=?, final_test_metrics=?, finished_at=? WHERE id=?");
+    u.bind(1, r.status).bind(2, r.message);
+    if (r.diverged_step >= 0) u.bind(3, r.diverged_step); else u.bind_null(3);
+    u.bind(4, int64_t(r.steps)).bind(5, r.wall_ms).bind(6, r.cpu_ms);
+    u.bind(7, r.wall_ms > 0 ? double(r.steps) / (r.wall_ms / 1e3) : NAN);
+    u.bind(8, r.final_val).bind(9, r.final_test).bind(10, r.best_val);
+    if (r.best_val_epoch >= 0) u.bind(11, int64_t(r.best_val_epoch)); else u.bind_null(11);
+    u.bind(12, r.test_at_best_val);
+    if (r.epochs_to_target >= 0) u.bind(13, int64_t(r.epochs_to_target)); else u.bind_null(13);
+    u.bind(14, r.time_to_target_ms);
+    u.bind(15, r.curve.empty() ? "" : r.curve.back().val_metrics).bind(16, r.curve.empty() ? "" : r.curve.back().test_metrics);
+    u.bind(17, now_utc()).bind(18, trial_id).run();
+    exec("COMMIT");
+  } catch (...) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,
+                                                   std::vector<std::string>* columns) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw StoreError(path + ": cannot open database: " + msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  std::vector<std::vector<std::string>> rows;
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+  if (rc == SQLITE_OK) {
+    const int n = sqlite3_column_count(st);
+    if (columns) {
+      columns->clear();
+      for (int i = 0; i < n; ++i) columns->push_back(sqlite3_column_name(st, i));
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int i = 0; i < n; ++i) {
+        auto t = sqlite3_column_text(st, i);
+        row.push_back(t ? reinterpret_cast<const char*>(t) : "");
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  if (!err.empty()) throw StoreError(path + ": " + err);
+  return rows;
+}
+
+}  // namespace lossbench

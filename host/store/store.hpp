@@ -1,0 +1,70 @@
+#pragma once
+// The SQLite results database: schema, pending trials, and a single writer thread that commits
+// each finished trial with its curve in one transaction. WAL mode lets `sqlite3` read while a
+// sweep writes; a kill loses only the trials in flight.
+#include "plugins/plugin.hpp"
+#include "sweep/trial.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+struct sqlite3;
+
+namespace lossbench {
+
+struct StoreError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Store {
+ public:
+  // Opens or creates the database; rejects a file that is not a lossbench database of this
+  // schema version, naming the path.
+  explicit Store(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  int64_t begin_sweep(const std::string& spec, size_t trials, size_t skipped);
+  void end_sweep(int64_t sweep_id);
+  void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins);
+  // Inserts the not-yet-known trials as pending (one transaction); returns the hashes whose
+  // trials are already finished (done, diverged, failed, timeout), which need not run again.
+  // With force, those are reset to pending instead.
+  std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force);
+
+  // Queues a result for the writer thread; returns at once.
+  void submit(TrialResult result);
+  void mark_running(const std::string& hash);
+  // Waits until everything queued is committed; rethrows a write error.
+  void flush();
+  const std::string& path() const { return path_; }
+
+  // For the status/top commands and tests: runs a query and returns rows of text cells.
+  static std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql,
+                                                     std::vector<std::string>* columns = nullptr);
+
+ private:
+  void exec(const std::string& sql);
+  void writer_loop();
+  void write(const TrialResult& r);
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  std::mutex mu_;
+  std::condition_variable cv_, drained_;
+  std::deque<TrialResult> queue_;
+  std::deque<std::string> running_;
+  bool stop_ = false, busy_ = false;
+  std::string error_;
+  std::thread writer_;
+};
+
+std::string now_utc();
+
+}  // namespace lossbench

@@ -1,0 +1,57 @@
+#pragma once
+// A sweep: the matrix of datasets x models x losses x optimizers x learning rates x
+// hyperparameters x seeds. expand() is where a sweep becomes trials; run_sweep() trains them in
+// parallel with TBB and hands each result to the store's writer.
+#include "plugins/registry.hpp"
+#include "sweep/trial.hpp"
+
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace lossbench {
+
+class Store;
+
+struct SweepSpec {
+  std::vector<std::string> datasets, models, losses, optimizers;  // losses may hold "auto"
+  std::vector<double> lrs;
+  std::vector<uint64_t> seeds;
+  int epochs = 20, batch_size = 32, eval_every = 1, threads = 0;
+  Schedule schedule;
+  double time_budget_s = 0, divergence_factor = 1e3, target = NAN;
+  std::string metric;  // empty: rmse for regression, accuracy for classification
+  std::string db;
+  // "loss.huber" -> {"delta" -> [0.5, 1]}: hyperparameter axes, per plugin.
+  std::map<std::string, std::map<std::string, std::vector<double>>> hyperparams;
+  std::string text() const;  // canonical, stored with the sweep
+};
+
+struct Plan {
+  std::vector<std::unique_ptr<PreparedData>> data;
+  std::vector<TrialConfig> trials;
+  size_t skipped = 0;  // incompatible loss/task combinations
+  std::vector<std::pair<std::string, size_t>> axes;
+};
+
+// Loads datasets (once each) and expands the matrix. Throws with the offending name and the
+// closest valid one for an unknown plugin, hyperparameter, dataset, model or metric.
+Plan expand(const SweepSpec& spec, const Registry& registry);
+
+struct RunStats {
+  size_t total = 0, skipped_done = 0, done = 0, diverged = 0, failed = 0, timeout = 0, abandoned = 0;
+  double seconds = 0;
+  bool interrupted = false;
+};
+
+// Runs the plan's trials that the store does not already hold finished. Progress goes to
+// `progress` (a live line on a terminal, plain lines otherwise).
+RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, bool force, std::ostream& progress);
+
+// Signal handling for run_sweep: the first SIGINT/SIGTERM stops new trials, the second abandons
+// those in flight.
+void install_interrupt_handlers();
+
+}  // namespace lossbench

@@ -1,0 +1,219 @@
+#include "sweep/trial.hpp"
+
+#include "util/rng.hpp"
+#include "util/sha256.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <numeric>
+
+namespace lossbench {
+
+namespace {
+
+constexpr Eigen::Index kEvalChunk = 512;  // rows per forward pass when evaluating a split
+
+double thread_cpu_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) * 1e-6;
+}
+
+std::string params_json(const Plugin& p, const std::vector<double>& hp) {
+  std::string s = "{";
+  for (size_t i = 0; i < hp.size(); ++i)
+    s += (i ? "," : "") + ("\"" + p.hyperparams[i].name + "\":" + format_double(hp[i]));
+  return s + "}";
+}
+
+}  // namespace
+
+std::string Schedule::text() const {
+  std::string s = kind;
+  if (kind == "step") s += "(every=" + std::to_string(step_every) + ",gamma=" + format_double(gamma) + ")";
+  if (warmup_epochs > 0) s += "+warmup(" + format_double(warmup_epochs) + ")";
+  return s;
+}
+
+double Schedule::lr(double base, uint64_t t, uint64_t steps_per_epoch, int epochs) const {
+  const double epoch = double(t - 1) / double(steps_per_epoch);  // fractional epochs done
+  double f = 1.0;
+  if (kind == "step")
+    f = std::pow(gamma, std::floor(epoch / step_every));
+  else if (kind == "cosine")
+    f = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, epoch / epochs)));
+  if (warmup_epochs > 0 && epoch < warmup_epochs) f *= double(t) / (warmup_epochs * double(steps_per_epoch));
+  return base * f;
+}
+
+std::string TrialConfig::loss_params_json() const { return params_json(*loss, loss_hp); }
+std::string TrialConfig::optimizer_params_json() const { return params_json(*optimizer, optimizer_hp); }
+
+std::string TrialConfig::canonical() const {
+  return "dataset=" + data->data.spec + "#" + data->data.hash + ";model=" + model.text + ";loss=" + loss->name +
+         "#" + loss->sha256 + loss_params_json() + ";optimizer=" + optimizer->name + "#" + optimizer->sha256 +
+         optimizer_params_json() + ";lr=" + format_double(lr) + ";seed=" + std::to_string(seed) +
+         ";epochs=" + std::to_string(epochs) + ";batch=" + std::to_string(batch_size) + ";schedule=" +
+         schedule.text() + ";eval_every=" + std::to_string(eval_every) + ";budget=" + format_double(time_budget_s) +
+         ";divergence=" + format_double(divergence_factor) + ";metric=" + metric + ";target=" + format_double(target);
+}
+
+TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  const double cpu0 = thread_cpu_ms();
+  auto wall_ms = [&] { return std::chrono::duration<double, std::milli>(clock::now() - t0).count(); };
+
+  TrialResult r;
+  r.hash = c.hash;
+  const Dataset& d = c.data->data;
+  const Split& s = c.data->split;
+  const lb_task task = d.task;
+  const int out_cols = d.output_cols();
+  const Eigen::Index n = s.X_train.rows(), B = std::min<Eigen::Index>(c.batch_size, n);
+  const Eigen::Index max_rows = std::max(B, std::min<Eigen::Index>(kEvalChunk, std::max({n, s.X_val.rows(), s.X_test.rows()})));
+  const bool up = higher_is_better(c.metric);
+
+  // Everything a step touches is allocated here, once.
+  Mlp model = Mlp::from_spec(c.model, int(s.X_train.cols()), out_cols, max_rows);
+  {
+    Rng init(mix_seed(c.seed, hash_string(d.hash + c.model.text)));
+    model.initialize(c.model.init, init);
+  }
+  std::unique_ptr<LossInstance> loss;
+  std::unique_ptr<OptimizerInstance> opt;
+  try {
+    loss = std::make_unique<LossInstance>(c.loss, c.loss_hp, task, size_t(max_rows), size_t(out_cols));
+    opt = std::make_unique<OptimizerInstance>(c.optimizer, c.optimizer_hp, size_t(model.n_params()));
+  } catch (const std::exception& e) {
+    r.status = "failed";
+    r.message = e.what();
+    r.wall_ms = wall_ms();
+    return r;
+  }
+  Rng batches(mix_seed(c.seed, hash_string(d.hash) + 1));  // same batches for every loss
+  std::vector<Eigen::Index> perm(static_cast<size_t>(n));
+  std::iota(perm.begin(), perm.end(), 0);
+  RowMatrix Xb(B, s.X_train.cols()), yb(B, 1), dout(max_rows, out_cols);
+  RowMatrix out_val(s.X_val.rows(), out_cols), out_test(s.X_test.rows(), out_cols);
+  std::vector<double> norms;
+
+  // Mean loss of a split (chunked); fills `outputs` when given.
+  auto split_loss = [&](const RowMatrix& X, const RowMatrix& y, RowMatrix* outputs, bool grad_of_first) {
+    double total = 0;
+    for (Eigen::Index start = 0; start < X.rows(); start += kEvalChunk) {
+      const Eigen::Index rows = std::min(kEvalChunk, X.rows() - start);
+      auto out = model.forward(X.middleRows(start, rows));
+      double v = NAN;
+      const bool want_grad = grad_of_first && start == 0;
+      if (!loss->evaluate(out.data(), y.data() + start, size_t(rows), size_t(out_cols), &v,
+                          want_grad ? dout.data() : nullptr))
+        throw PluginError(c.loss->where() + ": " + loss->error());
+      if (want_grad) model.backward(dout.data());
+      if (outputs) outputs->middleRows(start, rows) = out;
+      total += v * double(rows);
+    }
+    return total / double(X.rows());
+  };
+
+  uint64_t t = 0;
+  double start_loss = NAN;
+  auto evaluate = [&](int epoch) {
+    CurvePoint p;
+    p.epoch = epoch;
+    p.step = t;
+    p.examples = t == 0 ? 0 : uint64_t(epoch) * uint64_t(n);
+    p.train_loss = split_loss(s.X_train, s.y_train, nullptr, true);
+    model.layer_grad_norms(p.layer_grad_norms);
+    p.grad_norm = model.grads().norm();
+    p.val_loss = split_loss(s.X_val, s.y_val, &out_val, false);
+    split_loss(s.X_test, s.y_test, &out_test, false);
+    const Metrics mv = compute_metrics(task, d.n_classes, out_val, s.y_val, s.y_mean, s.y_std);
+    const Metrics mt = compute_metrics(task, d.n_classes, out_test, s.y_test, s.y_mean, s.y_std);
+    p.val_metric = mv.get(c.metric);
+    p.test_metric = mt.get(c.metric);
+    p.val_metrics = mv.json(task);
+    p.test_metrics = mt.json(task);
+    p.wall_ms = wall_ms();
+    p.cpu_ms = thread_cpu_ms() - cpu0;
+    const bool better = std::isfinite(p.val_metric) &&
+                        (!std::isfinite(r.best_val) || (up ? p.val_metric > r.best_val : p.val_metric < r.best_val));
+    if (better) r.best_val = p.val_metric, r.best_val_epoch = epoch, r.test_at_best_val = p.test_metric;
+    if (std::isfinite(c.target) && r.epochs_to_target < 0 && std::isfinite(p.val_metric) &&
+        (up ? p.val_metric >= c.target : p.val_metric <= c.target))
+      r.epochs_to_target = epoch, r.time_to_target_ms = p.wall_ms;
+    r.curve.push_back(std::move(p));
+    return r.curve.back().train_loss;
+  };
+
+  auto finish = [&](const char* status, std::string message) {
+    r.status = status;
+    r.message = std::move(message);
+    r.steps = t;
+    r.wall_ms = wall_ms();
+    r.cpu_ms = thread_cpu_ms() - cpu0;
+    for (auto it = r.curve.rbegin(); it != r.curve.rend(); ++it)
+      if (std::isfinite(it->val_metric)) {
+        r.final_val = it->val_metric, r.final_test = it->test_metric;
+        break;
+      }
+    return r;
+  };
+
+  try {
+    start_loss = evaluate(0);
+    if (!std::isfinite(start_loss)) {
+      r.diverged_step = 0;
+      return finish("diverged", "non-finite loss at the initial point");
+    }
+    const uint64_t steps_per_epoch = uint64_t((n + B - 1) / B);
+    for (int epoch = 1; epoch <= c.epochs; ++epoch) {
+      batches.shuffle(perm.begin(), perm.end());
+      for (Eigen::Index start = 0; start < n; start += B) {
+        const Eigen::Index rows = std::min(B, n - start);
+        for (Eigen::Index i = 0; i < rows; ++i) {
+          Xb.row(i) = s.X_train.row(perm[size_t(start + i)]);
+          yb(i, 0) = s.y_train(perm[size_t(start + i)], 0);
+        }
+        auto out = model.forward(Xb.topRows(rows));
+        double v = NAN;
+        if (!loss->evaluate(out.data(), yb.data(), size_t(rows), size_t(out_cols), &v, dout.data()))
+          return finish("failed", c.loss->where() + ": " + loss->error());
+        ++t;
+        if (!std::isfinite(v) || v > c.divergence_factor * std::max(start_loss, 1e-12)) {
+          r.diverged_step = int64_t(t);
+          return finish("diverged", (std::isfinite(v) ? "loss " + format_double(v) + " exceeds " +
+                                                            format_double(c.divergence_factor) + "x its start"
+                                                      : std::string("non-finite loss")) +
+                                        " at step " + std::to_string(t));
+        }
+        model.backward(dout.data());
+        const double lr = c.schedule.lr(c.lr, t, steps_per_epoch, c.epochs);
+        if (!opt->step(model.params().data(), model.grads().data(), size_t(model.n_params()), lr, t))
+          return finish("failed", c.optimizer->where() + ": " + opt->error());
+        if (abandon.load(std::memory_order_relaxed)) return finish("abandoned", "interrupted");
+        if (c.time_budget_s > 0 && wall_ms() > c.time_budget_s * 1e3)
+          return finish("timeout", "time budget of " + format_double(c.time_budget_s) + " s ran out in epoch " +
+                                       std::to_string(epoch));
+      }
+      if (!model.params().allFinite()) {
+        r.diverged_step = int64_t(t);
+        return finish("diverged", "non-finite parameters at step " + std::to_string(t));
+      }
+      if (epoch % c.eval_every == 0 || epoch == c.epochs) {
+        const double tl = evaluate(epoch);
+        if (!std::isfinite(tl) || tl > c.divergence_factor * std::max(start_loss, 1e-12)) {
+          r.diverged_step = int64_t(t);
+          return finish("diverged", "train loss " + format_double(tl) + " at epoch " + std::to_string(epoch));
+        }
+      }
+    }
+  } catch (const PluginError& e) {
+    return finish("failed", e.what());
+  }
+  return finish("done", "");
+}
+
+}  // namespace lossbench

@@ -1,0 +1,82 @@
+#pragma once
+// One trial: a model trained on one dataset with one loss, optimizer, learning rate and seed.
+// run_trial() is where a loss is evaluated and an optimizer stepped; everything it records is a
+// plain TrialResult that a reporter (the SQLite store) writes.
+#include "data/dataset.hpp"
+#include "model/mlp.hpp"
+#include "plugins/plugin.hpp"
+#include "sweep/metrics.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lossbench {
+
+struct Schedule {
+  std::string kind = "constant";  // constant | step | cosine
+  double warmup_epochs = 0;       // linear warmup from 0 over this many epochs
+  int step_every = 10;            // step: multiply by gamma every step_every epochs
+  double gamma = 0.1;
+  std::string text() const;
+  // Learning rate for step t (from 1) given the base rate.
+  double lr(double base, uint64_t t, uint64_t steps_per_epoch, int epochs) const;
+};
+
+// A dataset loaded and split once, shared read-only by all of its trials.
+struct PreparedData {
+  Dataset data;
+  Split split;
+};
+
+struct TrialConfig {
+  const PreparedData* data = nullptr;
+  ModelSpec model;
+  std::shared_ptr<const Plugin> loss, optimizer;
+  std::vector<double> loss_hp, optimizer_hp;
+  double lr = 0.01;
+  uint64_t seed = 0;
+  int epochs = 20;
+  int batch_size = 32;
+  Schedule schedule;
+  int eval_every = 1;             // epochs between evaluation points
+  double time_budget_s = 0;       // 0: none
+  double divergence_factor = 1e3; // train loss above this times its start: diverged
+  std::string metric;             // primary metric
+  double target = NAN;            // a value of the primary metric, or NaN
+  std::string hash;               // identity: sha256 of the full configuration
+
+  std::string loss_params_json() const;
+  std::string optimizer_params_json() const;
+  // The canonical description hashed into `hash` (plugin and dataset hashes included).
+  std::string canonical() const;
+};
+
+struct CurvePoint {
+  int epoch = 0;
+  uint64_t step = 0, examples = 0;
+  double wall_ms = 0, cpu_ms = 0;
+  double train_loss = NAN, val_loss = NAN, val_metric = NAN, test_metric = NAN, grad_norm = NAN;
+  std::vector<double> layer_grad_norms;
+  std::string val_metrics, test_metrics;  // JSON objects
+};
+
+struct TrialResult {
+  std::string hash;
+  std::string status;   // done | diverged | failed | timeout | abandoned (never stored)
+  std::string message;
+  int64_t diverged_step = -1;
+  uint64_t steps = 0;
+  double wall_ms = 0, cpu_ms = 0;
+  double final_val = NAN, final_test = NAN, best_val = NAN, test_at_best_val = NAN;
+  int best_val_epoch = -1;
+  int epochs_to_target = -1;
+  double time_to_target_ms = NAN;
+  std::vector<CurvePoint> curve;
+};
+
+TrialResult run_trial(const TrialConfig& config, const std::atomic<bool>& abandon);
+
+}  // namespace lossbench

@@ -1,0 +1,168 @@
+// Datasets, splits, models and metrics.
+#include "data/dataset.hpp"
+#include "model/mlp.hpp"
+#include "sweep/metrics.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+using namespace lossbench;
+namespace fs = std::filesystem;
+
+namespace {
+std::string write_file(const std::string& name, const std::string& text) {
+  fs::path d = fs::temp_directory_path() / ("lossbench_data_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  std::ofstream(d / name) << text;
+  return (d / name).string();
+}
+}  // namespace
+
+TEST_CASE("every shipped dataset loads with its documented shape and task", "[data]") {
+  struct Want { const char* name; long rows, cols; lb_task task; int k; };
+  for (const Want& w : {Want{"iris", 150, 4, LB_TASK_MULTICLASS, 3}, Want{"wine", 178, 13, LB_TASK_MULTICLASS, 3},
+                        Want{"breast_cancer", 569, 30, LB_TASK_BINARY, 2}, Want{"diabetes", 442, 10, LB_TASK_REGRESSION, 0},
+                        Want{"digits", 1797, 64, LB_TASK_MULTICLASS, 10}}) {
+    INFO(w.name);
+    Dataset d = load_dataset(w.name);
+    CHECK(d.X.rows() == w.rows);
+    CHECK(d.X.cols() == w.cols);
+    CHECK(d.task == w.task);
+    CHECK(d.n_classes == w.k);
+    CHECK(d.hash.size() == 64);
+  }
+}
+
+TEST_CASE("malformed CSV files fail with file:line", "[data]") {
+  auto err = [](const std::string& text, const std::string& opts = "") {
+    std::string path = write_file("bad.csv", text);
+    try {
+      load_dataset("csv:" + path + opts);
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(err("a,b,y\n1,2,3\n4,5\n"), Catch::Contains("bad.csv:3: 2 fields, expected 3"));
+  CHECK_THAT(err("a,y\n1,2\nx,3\n"), Catch::Contains("bad.csv:3: 'x' in column 1 (a) is not a number"));
+  CHECK_THAT(err("a,y\n1,2\n,3\n"), Catch::Contains("bad.csv:3: empty cell in column 1 (a)"));
+  CHECK_THAT(err("a,y\n1,2\nnan,3\n"), Catch::Contains("bad.csv:3: non-finite value 'nan'"));
+  CHECK_THAT(err("a,y\n1,2\n", "?target=z"), Catch::Contains("no target column 'z'"));
+  CHECK_THAT(err("a,y\n1,1\n2,1\n", "?task=binary"), Catch::Contains("single class"));
+  CHECK_THAT(err("a,y\n1,0.5\n2,1\n", "?task=multiclass"), Catch::Contains("bad.csv:2: class label 0.5"));
+  CHECK_THAT(err(""), Catch::Contains("empty file"));
+  CHECK_THAT(err("a,y\n"), Catch::Contains("no data rows"));
+  CHECK_THAT(err("a,y\n1,2\n", "?colour=1"), Catch::Contains("unknown option 'colour'"));
+}
+
+TEST_CASE("CSV options: target by name or index, task, no header; LIBSVM files", "[data]") {
+  std::string path = write_file("ok.csv", "y,a,b\n0,1.5,2\n1,3,4\n2,5,6\n1,7,8\n");
+  Dataset d = load_dataset("csv:" + path + "?target=y");
+  CHECK(d.task == LB_TASK_MULTICLASS);
+  CHECK(d.X.cols() == 2);
+  CHECK(d.X(0, 0) == 1.5);
+  CHECK(d.feature_names == std::vector<std::string>{"a", "b"});
+  Dataset r = load_dataset("csv:" + path + "?target=0&task=regression");
+  CHECK(r.task == LB_TASK_REGRESSION);
+  std::string nohead = write_file("nohead.csv", "1,2,0\n3,4,1\n");
+  CHECK(load_dataset("csv:" + nohead + "?header=0").task == LB_TASK_BINARY);
+  std::string svm = write_file("a.svm", "+1 1:0.5 3:2\n-1 2:1 # comment\n+1 1:1\n");
+  Dataset s = load_dataset("libsvm:" + svm);
+  CHECK(s.task == LB_TASK_BINARY);
+  CHECK(s.X.cols() == 3);
+  CHECK(s.X(0, 2) == 2.0);
+  CHECK(s.y[1] == 0.0);
+  std::string bad = write_file("b.svm", "1 1:0.5\n0 3:1 2:2\n");
+  CHECK_THROWS_WITH(load_dataset("libsvm:" + bad), Catch::Contains("b.svm:2: feature indices must increase"));
+}
+
+TEST_CASE("generators are seeded and validate their parameters", "[data]") {
+  Dataset a = load_dataset("linear(n=100,d=3,seed=4)"), b = load_dataset("linear(n=100,d=3,seed=4)");
+  Dataset c = load_dataset("linear(n=100,d=3,seed=5)");
+  CHECK(a.hash == b.hash);
+  CHECK(a.hash != c.hash);
+  for (const auto& g : generators()) {
+    INFO(g.name);
+    Dataset d = load_dataset(g.name + "(n=120)");
+    CHECK(d.X.rows() == 120);
+    CHECK(d.X.allFinite());
+  }
+  Dataset imb = load_dataset("imbalanced(n=1000,ratio=0.1)");
+  CHECK((imb.y.array() == 1).count() == 100);
+  CHECK_THROWS_WITH(load_dataset("moons(n=5)"), Catch::Contains("n = 5 must be an integer in [10"));
+  CHECK_THROWS_WITH(load_dataset("mooons(n=50)"), Catch::Contains("did you mean 'moons'"));
+}
+
+TEST_CASE("splits are seeded, stratified and standardized by train statistics", "[data]") {
+  Dataset d = load_dataset("breast_cancer");
+  Split s = make_split(d, 0), t = make_split(d, 0);
+  CHECK(s.X_train == t.X_train);
+  CHECK(s.X_train.rows() + s.X_val.rows() + s.X_test.rows() == d.X.rows());
+  const double pos = (d.y.array() == 1).cast<double>().mean();
+  CHECK((s.y_test.array() == 1).cast<double>().mean() == Approx(pos).margin(0.02));
+  CHECK((s.y_val.array() == 1).cast<double>().mean() == Approx(pos).margin(0.02));
+  CHECK(s.X_train.colwise().mean().cwiseAbs().maxCoeff() < 1e-12);
+  CHECK(((s.X_train.rowwise() - s.X_train.colwise().mean()).array().square().colwise().mean().sqrt() - 1.0)
+            .abs().maxCoeff() < 1e-9);
+  Dataset r = load_dataset("diabetes");
+  Split rs = make_split(r, 0);
+  CHECK(rs.y_train.mean() == Approx(0).margin(1e-12));
+  CHECK(rs.y_std > 10);  // original units kept for reporting
+}
+
+TEST_CASE("metrics on hand-computed cases", "[data]") {
+  // Regression, standardized with mean 10 and sd 2: predictions 10+2*p against 10+2*y.
+  RowMatrix out(4, 1), y(4, 1);
+  out << 0, 1, 2, 3;
+  y << 0, 1, 1, 5;
+  Metrics m = compute_metrics(LB_TASK_REGRESSION, 0, out, y, 10, 2);
+  CHECK(m.mae == Approx(2.0 * (0 + 0 + 1 + 2) / 4));
+  CHECK(m.rmse == Approx(2.0 * std::sqrt((0 + 0 + 1 + 4) / 4.0)));
+  // R^2 = 1 - SSE/SST in original units: SSE = 4*5 = 20, y = 10,12,12,20 -> mean 13.5, SST = 59
+  CHECK(m.r2 == Approx(1 - 20.0 / 59.0));
+
+  // Multiclass: logits picking classes 0,1,1,2 for labels 0,1,2,2.
+  RowMatrix logits(4, 3), labels(4, 1);
+  logits << 5, 0, 0, 0, 5, 0, 0, 5, 0, 0, 0, 5;
+  labels << 0, 1, 2, 2;
+  Metrics c = compute_metrics(LB_TASK_MULTICLASS, 3, logits, labels, 0, 1);
+  CHECK(c.accuracy == Approx(0.75));
+  // recall: 1, 1, 0.5 -> 0.8333; precision: 1, 0.5, 1 -> 0.8333; f1: 1, 0.6667, 0.6667
+  CHECK(c.recall == Approx(2.5 / 3));
+  CHECK(c.precision == Approx(2.5 / 3));
+  CHECK(c.f1 == Approx((1 + 2.0 / 3 + 2.0 / 3) / 3));
+  CHECK(c.balanced_accuracy == Approx(2.5 / 3));
+  const double p = std::exp(5) / (std::exp(5) + 2);
+  CHECK(c.log_loss == Approx((3 * -std::log(p) - std::log(1 / (std::exp(5) + 2))) / 4));
+  // All four predictions have confidence p and fall in one bin: ECE = |0.75 - p|.
+  CHECK(c.ece == Approx(std::abs(0.75 - p)));
+}
+
+TEST_CASE("model specs parse, and the MLP's gradient matches finite differences", "[data]") {
+  CHECK(ModelSpec::parse("mlp(hidden=16x8,activation=tanh)").text == "mlp(hidden=16x8,activation=tanh,init=xavier)");
+  CHECK(ModelSpec::parse("linear").hidden.empty());
+  CHECK_THROWS_WITH(ModelSpec::parse("mlp(hidden=16,activation=relux)"), Catch::Contains("did you mean 'relu'"));
+  CHECK_THROWS_WITH(ModelSpec::parse("mpl"), Catch::Contains("unknown model 'mpl'"));
+  Mlp m = Mlp::from_spec(ModelSpec::parse("mlp(hidden=5x4,activation=sigmoid)"), 3, 2, 6);
+  Rng rng(1);
+  m.initialize(Init::Xavier, rng);
+  RowMatrix X(6, 3);
+  for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = rng.normal();
+  // f = sum of outputs squared / 2, so d f / d out = out.
+  auto f = [&] { return 0.5 * m.forward(X).squaredNorm(); };
+  RowMatrix out = m.forward(X);
+  m.backward(out.data());
+  Eigen::VectorXd g = m.grads();
+  for (Eigen::Index i = 0; i < m.n_params(); i += 3) {
+    const double keep = m.params()[i];
+    m.params()[i] = keep + 1e-6;
+    const double fp = f();
+    m.params()[i] = keep - 1e-6;
+    const double fm = f();
+    m.params()[i] = keep;
+    CHECK(g[i] == Approx((fp - fm) / 2e-6).margin(1e-7));
+  }
+}

@@ -1,0 +1,180 @@
+// The sweep engine end to end: expansion, parallel determinism, resume, failures as outcomes,
+// and the documented example queries.
+#include "store/store.hpp"
+#include "sweep/sweep.hpp"
+#include "test_paths.hpp"
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <unistd.h>
+
+using namespace lossbench;
+using namespace lossbench::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string scratch_db(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("lossbench_sweep_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  fs::path p = d / (name + ".db");
+  for (const char* ext : {"", "-wal", "-shm"}) fs::remove(p.string() + ext);
+  return p.string();
+}
+
+SweepSpec small_spec() {
+  SweepSpec s;
+  s.datasets = {"iris", "linear(n=200,d=4,noise=0.2,outliers=0.1)"};
+  s.models = {"linear", "mlp(hidden=8,activation=tanh)"};
+  s.losses = {"auto"};
+  s.optimizers = {"sgd", "adam"};
+  s.lrs = {0.05};
+  s.seeds = {0, 1};
+  s.epochs = 3;
+  s.batch_size = 16;
+  return s;
+}
+
+RunStats run(const SweepSpec& spec, const Registry& reg, const std::string& db, bool force = false) {
+  Plan plan = expand(spec, reg);
+  Store store(db);
+  std::ostringstream progress;
+  return run_sweep(plan, spec, store, force, progress);
+}
+
+// Every recorded number except the clocks, in a stable order.
+std::vector<std::vector<std::string>> results_of(const std::string& db) {
+  return Store::query(db,
+                      "SELECT t.config_hash, t.status, c.epoch, c.step, quote(c.train_loss), quote(c.val_loss),"
+                      " quote(c.val_metric), quote(c.test_metric), quote(c.grad_norm), c.layer_grad_norms"
+                      " FROM trials t JOIN curves c ON c.trial_id = t.id ORDER BY t.config_hash, c.epoch");
+}
+
+}  // namespace
+
+TEST_CASE("a sweep expands to its matrix and skips incompatible cells", "[sweep]") {
+  Plan plan = expand(small_spec(), builtins());
+  // iris (multiclass: 4 losses) + linear (regression: 6 losses), x 2 models x 2 optimizers x 2 seeds
+  CHECK(plan.trials.size() == (4 + 6) * 2 * 2 * 2);
+  CHECK(plan.skipped == (8 + 6) * 2 * 2 * 2);
+  std::set<std::string> hashes;
+  for (const auto& t : plan.trials) hashes.insert(t.hash);
+  CHECK(hashes.size() == plan.trials.size());
+
+  SweepSpec bad = small_spec();
+  bad.losses = {"hubber"};
+  CHECK_THROWS_WITH(expand(bad, builtins()), Catch::Contains("did you mean 'huber'"));
+  bad = small_spec();
+  bad.hyperparams["optimizer.adam"]["beta3"] = {0.9};
+  CHECK_THROWS_WITH(expand(bad, builtins()), Catch::Contains("has no hyperparameter 'beta3'"));
+  bad = small_spec();
+  bad.hyperparams["optimizer.adam"]["beta2"] = {0.99, 0.999};
+  CHECK(expand(bad, builtins()).trials.size() == (4 + 6) * 2 * 3 * 2);  // adam now counts twice
+}
+
+TEST_CASE("results are bit-identical at 1 and 2 threads; a second run adds nothing", "[sweep]") {
+  SweepSpec one = small_spec(), two = small_spec();
+  one.threads = 1;
+  two.threads = 2;
+  const std::string db1 = scratch_db("t1"), db2 = scratch_db("t2");
+  RunStats s1 = run(one, builtins(), db1);
+  RunStats s2 = run(two, builtins(), db2);
+  CHECK(s1.done + s1.diverged == s1.total);
+  CHECK(s2.done + s2.diverged == s2.total);
+  const auto r1 = results_of(db1), r2 = results_of(db2);
+  REQUIRE(r1.size() == s1.total * 4);  // epochs 0..3 for every trial
+  CHECK(r1 == r2);
+
+  RunStats again = run(two, builtins(), db2);
+  CHECK(again.skipped_done == again.total);
+  CHECK(again.done == 0);
+  CHECK(results_of(db2) == r2);
+
+  // A larger sweep runs only its new cells.
+  SweepSpec bigger = two;
+  bigger.seeds = {0, 1, 2};
+  RunStats grown = run(bigger, builtins(), db2);
+  CHECK(grown.skipped_done == s2.total);
+  CHECK(grown.done + grown.diverged == s2.total / 2);
+
+  // --force re-runs everything and reproduces the same numbers.
+  RunStats forced = run(two, builtins(), db2, true);
+  CHECK(forced.skipped_done == 0);
+  CHECK(Store::query(db2, "SELECT count(*) FROM trials WHERE status = 'done'")[0][0] ==
+        std::to_string(grown.total));
+}
+
+TEST_CASE("divergence and plugin failures are recorded outcomes", "[sweep]") {
+  Registry reg;
+  reg.add_directory(plugin_dir());
+  reg.add_file(fixture("throwing_create"));
+  SweepSpec s;
+  s.datasets = {"diabetes"};
+  s.models = {"linear"};
+  s.losses = {"mse", "throwing_create"};
+  s.optimizers = {"sgd"};
+  s.lrs = {1e-3, 50.0};
+  s.seeds = {0};
+  s.epochs = 5;
+  const std::string db = scratch_db("outcomes");
+  RunStats st = run(s, reg, db);
+  CHECK(st.total == 4);
+  auto rows = Store::query(db, "SELECT loss, lr, status, message, diverged_step FROM trials ORDER BY loss, lr");
+  REQUIRE(rows.size() == 4);
+  CHECK(rows[0][0] == "mse");
+  CHECK(rows[0][2] == "done");
+  CHECK(rows[1][2] == "diverged");
+  CHECK_FALSE(rows[1][4].empty());
+  CHECK(rows[2][2] == "failed");
+  CHECK_THAT(rows[2][3], Catch::Contains("create failed: deliberate failure in create"));
+  CHECK(Store::query(db, "SELECT count(*) FROM failures")[0][0] == "3");
+  // The diverged trial keeps its partial curve (at least the initial point).
+  CHECK(std::stoi(Store::query(db, "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id"
+                                   " WHERE t.status = 'diverged'")[0][0]) >= 1);
+  CHECK(Store::query(db, "PRAGMA integrity_check")[0][0] == "ok");
+}
+
+TEST_CASE("every example query of docs/schema.md runs and returns rows", "[sweep]") {
+  const std::string db = scratch_db("docs");
+  SweepSpec s = small_spec();
+  s.datasets.push_back("moons(n=200)");
+  run(s, builtins(), db);
+  std::ifstream in(std::string(LOSSBENCH_SOURCE_DIR) + "/docs/schema.md");
+  REQUIRE(in);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::regex block("```sql\n([\\s\\S]*?)```");
+  size_t n = 0;
+  const std::string doc = text.str();
+  for (std::sregex_iterator it(doc.begin(), doc.end(), block), end; it != end; ++it) {
+    const std::string sql = (*it)[1];
+    INFO(sql);
+    std::vector<std::vector<std::string>> rows;
+    REQUIRE_NOTHROW(rows = Store::query(db, sql));
+    if (sql.find("FROM failures") == std::string::npos) CHECK_FALSE(rows.empty());
+    ++n;
+  }
+  CHECK(n >= 6);
+}
+
+TEST_CASE("a database of another program or schema is refused, naming the path", "[sweep]") {
+  const std::string db = scratch_db("foreign");
+  {
+    std::ofstream(db) << "not a database at all, just text that is long enough to be a header...........";
+  }
+  CHECK_THROWS_WITH(Store(db), Catch::Contains(db));
+  fs::remove(db);
+  const std::string old = scratch_db("old_schema");
+  { Store created(old); }
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(old.c_str(), &raw) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(raw, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+  sqlite3_close(raw);
+  CHECK_THROWS_WITH(Store(old), Catch::Contains("schema version 99, this lossbench writes 1"));
+}
