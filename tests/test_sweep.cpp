@@ -44,7 +44,9 @@ RunStats run(const SweepSpec& spec, const Registry& reg, const std::string& db, 
   Plan plan = expand(spec, reg);
   Store store(db);
   std::ostringstream progress;
-  return run_sweep(plan, spec, store, force, progress);
+  RunOptions options;
+  options.force = force;
+  return run_sweep(plan, spec, store, options, progress);
 }
 
 // Every recorded number except the clocks, in a stable order.

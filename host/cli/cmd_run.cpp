@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "store/store.hpp"
+#include "sweep/supervisor.hpp"
 #include "sweep/sweep.hpp"
 #include "util/strings.hpp"
 
@@ -87,8 +88,13 @@ po::options_description sweep_options() {
 struct RunArgs {
   SweepSpec spec;
   std::vector<std::string> plugin_dirs;
-  bool dry_run = false, force = false, quiet = false;
+  bool dry_run = false, force = false, quiet = false, isolation = true;
   std::string config;
+  int worker_fd = -1;     // set in the worker process the supervisor starts
+  std::string solo_file;  // crash suspects to run alone first
+  uint64_t max_memory = 0;
+  int max_retries = 1;
+  double hang_timeout = 0;
 };
 
 RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
@@ -96,10 +102,18 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   general.add_options()("help,h", "show this help")("config", po::value<std::string>(), "INI sweep file (see sweeps/)")(
       "dry-run", "print the axes and the number of trials, run nothing")(
       "force", "re-run trials the database already holds")("quiet", "no progress lines")(
-      "plugin-dir", po::value<std::vector<std::string>>()->composing(), "also load plugins from DIR (repeatable)");
+      "plugin-dir", po::value<std::vector<std::string>>()->composing(), "also load plugins from DIR (repeatable)")(
+      "no-isolation", "train in this process instead of a supervised worker (a crashing plugin then ends the run)")(
+      "max-memory", po::value<std::string>(), "address-space cap of the worker, e.g. 4G (default: 75% of RAM)")(
+      "max-retries", po::value<std::string>()->default_value("1"), "times a trial that crashes alone is re-run")(
+      "hang-timeout", po::value<std::string>(),
+      "seconds a plugin call may run before the worker is killed (default: 2 x time_budget + 30, or 1800)");
+  po::options_description internal;
+  internal.add_options()("internal-worker-fd", po::value<int>())("internal-solo", po::value<std::string>());
   po::options_description sweep = sweep_options();
-  po::options_description all;
-  all.add(general).add(sweep);
+  po::options_description all, visible;
+  all.add(general).add(sweep).add(internal);
+  visible.add(general).add(sweep);
 
   RunArgs ra;
   po::variables_map vm;
@@ -131,7 +145,7 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   po::store(parsed, vm);
   help = vm.count("help") > 0;
   if (help) {
-    std::cout << all << "\nHyperparameter axes: [loss.NAME] / [optimizer.NAME] sections in the INI file\n"
+    std::cout << visible << "\nHyperparameter axes: [loss.NAME] / [optimizer.NAME] sections in the INI file\n"
                         "(e.g. [optimizer.adam] beta2 = 0.99, 0.999) or --optimizer.adam.beta2 0.99,0.999.\n";
     return ra;
   }
@@ -190,6 +204,19 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   ra.force = vm.count("force") > 0;
   ra.quiet = vm.count("quiet") > 0;
   if (vm.count("plugin-dir")) ra.plugin_dirs = vm["plugin-dir"].as<std::vector<std::string>>();
+  ra.isolation = vm.count("no-isolation") == 0;
+  if (vm.count("internal-worker-fd")) ra.worker_fd = vm["internal-worker-fd"].as<int>();
+  if (vm.count("internal-solo")) ra.solo_file = vm["internal-solo"].as<std::string>();
+  try {
+    ra.max_memory = vm.count("max-memory") ? parse_size(get("max-memory")) : default_memory_cap();
+  } catch (const std::invalid_argument& e) {
+    throw po::error(std::string("option 'max-memory': ") + e.what());
+  }
+  ra.max_retries = positive_int("max-retries", get("max-retries"), 0);
+  ra.hang_timeout = vm.count("hang-timeout") ? number("hang-timeout", get("hang-timeout"))
+                    : s.time_budget_s > 0    ? 2 * s.time_budget_s + 30
+                                             : 1800;
+  if (!(ra.hang_timeout > 0)) throw po::error("option 'hang-timeout': must be > 0");
   return ra;
 }
 
@@ -226,14 +253,18 @@ int cmd_run(const std::vector<std::string>& args) {
   bool help = false;
   RunArgs ra = parse_run(args, help);
   if (help) return 0;
+  const bool worker = ra.worker_fd >= 0;
+  if (worker) apply_memory_cap(ra.max_memory);
   Registry reg = load_plugins(ra.plugin_dirs);
   Plan plan = expand(ra.spec, reg);
-  std::cout << "sweep: ";
-  for (size_t i = 0; i < plan.axes.size(); ++i)
-    std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
-  std::cout << "\n       = " << plan.trials.size() << " trials";
-  if (plan.skipped) std::cout << " (" << plan.skipped << " incompatible loss/task cells skipped)";
-  std::cout << "\n";
+  if (!worker) {
+    std::cout << "sweep: ";
+    for (size_t i = 0; i < plan.axes.size(); ++i)
+      std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
+    std::cout << "\n       = " << plan.trials.size() << " trials";
+    if (plan.skipped) std::cout << " (" << plan.skipped << " incompatible loss/task cells skipped)";
+    std::cout << "\n" << std::flush;
+  }
   if (ra.dry_run) {
     if (std::filesystem::exists(ra.spec.db)) {
       auto r = Store::query(ra.spec.db,
@@ -250,17 +281,51 @@ int cmd_run(const std::vector<std::string>& args) {
   }
   std::filesystem::path dbp(ra.spec.db);
   if (dbp.has_parent_path()) std::filesystem::create_directories(dbp.parent_path());
+  std::unique_ptr<RunLock> lock;
+  if (!worker) lock = std::make_unique<RunLock>(ra.spec.db);  // the supervisor holds it for its worker
+  if (!worker && ra.isolation) {
+    { Store check(ra.spec.db); }  // a foreign or old database is refused here, once
+    SupervisorOptions so;
+    so.run_args = args;
+    so.db = ra.spec.db;
+    so.max_retries = ra.max_retries;
+    so.hang_timeout_s = ra.hang_timeout;
+    so.max_memory = ra.max_memory;
+    SupervisorResult sr = supervise(so, std::cerr);
+    if (sr.crashed + sr.hung > 0)
+      std::cout << "isolation: " << sr.crashed << " trial(s) crashed, " << sr.hung << " hung; worker restarted "
+                << sr.restarts << " time(s); see the failures view\n";
+    return sr.exit_code;
+  }
+
+  RunOptions opt;
+  opt.force = ra.force;
+  opt.notify_fd = ra.worker_fd;
+  if (!ra.solo_file.empty()) {
+    std::ifstream in(ra.solo_file);
+    for (std::string h; std::getline(in, h);)
+      if (!h.empty()) opt.solo.insert(h);
+  }
   Store store(ra.spec.db);
   install_interrupt_handlers();
   std::ostream null_out(nullptr);
-  RunStats st = run_sweep(plan, ra.spec, store, ra.force, ra.quiet ? null_out : std::cerr);
+  RunStats st;
+  try {
+    st = run_sweep(plan, ra.spec, store, opt, ra.quiet ? null_out : std::cerr);
+  } catch (const StoreError& e) {
+    auto n = Store::query(ra.spec.db, "SELECT count(*) FROM trials WHERE status NOT IN ('pending','running')");
+    throw StoreError(std::string(e.what()) + "; stopped, " + n[0][0] + " finished trials are safe in the database");
+  }
   std::cout << "ran " << st.done + st.diverged + st.failed + st.timeout << " trials in " << std::fixed
             << std::setprecision(1) << st.seconds << " s: " << st.done << " done, " << st.diverged << " diverged, "
             << st.failed << " failed, " << st.timeout << " timed out; " << st.skipped_done
             << " were already in " << ra.spec.db << "\n";
   if (st.interrupted) {
     std::string cmd = "lossbench run";
-    for (const auto& a : args) cmd += " " + a;
+    for (const auto& a : args) {
+      if (a.rfind("--internal-", 0) == 0) break;
+      cmd += " " + a;
+    }
     std::cout << "interrupted: finished trials are saved. Resume with:\n  " << cmd << "\n";
     return 130;
   }

@@ -5,8 +5,12 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace lossbench {
@@ -300,6 +304,49 @@ void Store::write(const TrialResult& r) {
     sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
+}
+
+void Store::record_outcome(const std::string& path, const std::string& hash, const std::string& status,
+                           const std::string& message) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw StoreError(path + ": cannot open database: " + msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  try {
+    Stmt who(db, "SELECT loss, optimizer FROM trials WHERE config_hash = ?");
+    who.bind(1, hash);
+    std::string plugins = who.step() ? " (loss " + who.text(0) + ", optimizer " + who.text(1) + ")" : "";
+    Stmt u(db, "UPDATE trials SET status = ?, message = ?, finished_at = ? WHERE config_hash = ?");
+    u.bind(1, status).bind(2, message + plugins).bind(3, now_utc()).bind(4, hash).run();
+  } catch (const StoreError& e) {
+    sqlite3_close(db);
+    throw StoreError(path + ": " + e.what());
+  }
+  sqlite3_close(db);
+}
+
+RunLock::RunLock(const std::string& db_path) {
+  const std::string path = db_path + ".lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw StoreError(path + ": cannot create lock file: " + std::strerror(errno));
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char buf[32] = {};
+    (void)!::pread(fd_, buf, sizeof buf - 1, 0);
+    ::close(fd_);
+    fd_ = -1;
+    throw StoreError(db_path + " is in use by another lossbench run (pid " + trim(buf) +
+                     "); wait for it to finish or use another --db");
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  (void)!::ftruncate(fd_, 0);
+  (void)!::pwrite(fd_, pid.data(), pid.size(), 0);
+}
+
+RunLock::~RunLock() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,

@@ -43,6 +43,15 @@ class Store {
   void mark_running(const std::string& hash);
   // Waits until everything queued is committed; rethrows a write error.
   void flush();
+  // True once a write failed (a full disk, say): the sweep stops taking trials.
+  bool failed() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !error_.empty();
+  }
+  // Records an outcome decided outside the trial (a crash or a hang the supervisor saw), with the
+  // trial's loss and optimizer named in the message. Used while no worker writes.
+  static void record_outcome(const std::string& path, const std::string& hash, const std::string& status,
+                             const std::string& message);
   const std::string& path() const { return path_; }
 
   // For the status/top commands and tests: runs a query and returns rows of text cells.
@@ -66,5 +75,18 @@ class Store {
 };
 
 std::string now_utc();
+
+// One `lossbench run` per database at a time: an advisory lock on DB.lock holding the owner's pid.
+// A second run is refused with the other process named; the lock dies with its process.
+class RunLock {
+ public:
+  explicit RunLock(const std::string& db_path);
+  ~RunLock();
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace lossbench

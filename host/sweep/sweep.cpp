@@ -157,7 +157,19 @@ void install_interrupt_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, bool force, std::ostream& progress) {
+namespace {
+// One line per event to the supervisor; a single write() of < PIPE_BUF bytes is atomic, so lines
+// from parallel trials never interleave.
+void notify(int fd, char what, const std::string& hash) {
+  if (fd < 0) return;
+  const std::string line = std::string(1, what) + " " + hash + "\n";
+  (void)!::write(fd, line.data(), line.size());
+}
+}  // namespace
+
+RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, const RunOptions& options,
+                   std::ostream& progress) {
+  const bool force = options.force;
   RunStats st;
   st.total = plan.trials.size();
   const int64_t sweep_id = store.begin_sweep(spec.text(), plan.trials.size(), plan.skipped);
@@ -169,10 +181,10 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, bool f
     store.record_plugins(used);
   }
   const std::set<std::string> finished = store.add_pending(sweep_id, plan.trials, force);
-  std::vector<const TrialConfig*> todo;
+  std::vector<const TrialConfig*> todo, solo;
   for (const auto& t : plan.trials)
-    if (!finished.count(t.hash)) todo.push_back(&t);
-  st.skipped_done = plan.trials.size() - todo.size();
+    if (!finished.count(t.hash)) (options.solo.count(t.hash) ? solo : todo).push_back(&t);
+  st.skipped_done = plan.trials.size() - todo.size() - solo.size();
 
   const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
   std::atomic<size_t> done{0}, diverged{0}, failed{0}, timeout{0}, running{0};
@@ -185,13 +197,14 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, bool f
   auto report = [&](bool final_line) {
     const size_t finished_now = done + diverged + failed + timeout;
     const double s = elapsed(), rate = finished_now / std::max(s, 1e-9);
-    const double eta = rate > 0 ? double(todo.size() - finished_now) / rate : 0;
+    const size_t to_run = todo.size() + solo.size();
+    const double eta = rate > 0 ? double(to_run - finished_now) / rate : 0;
     std::ostringstream line;
-    line << finished_now << "/" << todo.size() << " trials";
+    line << finished_now << "/" << to_run << " trials";
     if (st.skipped_done) line << " (+" << st.skipped_done << " already done)";
     line << ", " << running << " running, " << diverged << " diverged, " << failed + timeout << " failed, "
          << std::fixed << std::setprecision(1) << rate * 60 << " trials/min, " << s << " s";
-    if (!final_line && finished_now < todo.size()) line << ", ETA " << eta << " s";
+    if (!final_line && finished_now < to_run) line << ", ETA " << eta << " s";
     std::lock_guard<std::mutex> lock(progress_mu);
     if (tty)
       progress << "\r\033[K" << line.str() << (final_line ? "\n" : "") << std::flush;
@@ -214,22 +227,26 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, bool f
     }
   });
 
+  auto one = [&](const TrialConfig& c) {
+    if (g_interrupts > 0 || store.failed()) return;  // stop taking new trials
+    store.mark_running(c.hash);
+    notify(options.notify_fd, 'S', c.hash);
+    ++running;
+    TrialResult r = run_trial(c, abandon);
+    --running;
+    notify(options.notify_fd, 'E', c.hash);
+    if (r.status == "abandoned") return;  // stays pending: the next run redoes it
+    (r.status == "done" ? done : r.status == "diverged" ? diverged : r.status == "timeout" ? timeout : failed)++;
+    store.submit(std::move(r));
+  };
+  // Crash suspects first, alone, so that a second crash names its culprit.
+  for (const TrialConfig* c : solo) one(*c);
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(
         tbb::blocked_range<size_t>(0, todo.size(), 1),
         [&](const tbb::blocked_range<size_t>& range) {
-          for (size_t i = range.begin(); i != range.end(); ++i) {
-            if (g_interrupts > 0) return;  // stop taking new trials
-            const TrialConfig& c = *todo[i];
-            store.mark_running(c.hash);
-            ++running;
-            TrialResult r = run_trial(c, abandon);
-            --running;
-            if (r.status == "abandoned") continue;  // stays pending: the next run redoes it
-            (r.status == "done" ? done : r.status == "diverged" ? diverged : r.status == "timeout" ? timeout : failed)++;
-            store.submit(std::move(r));
-          }
+          for (size_t i = range.begin(); i != range.end(); ++i) one(*todo[i]);
         },
         tbb::simple_partitioner());
   });

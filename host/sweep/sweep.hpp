@@ -6,6 +6,7 @@
 #include "sweep/trial.hpp"
 
 #include <map>
+#include <set>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -46,9 +47,17 @@ struct RunStats {
   bool interrupted = false;
 };
 
+struct RunOptions {
+  bool force = false;         // re-run trials the store already holds finished
+  int notify_fd = -1;         // worker mode: "S <hash>" / "E <hash>" lines to the supervisor
+  std::set<std::string> solo; // trials to run first, one at a time (crash suspects)
+};
+
 // Runs the plan's trials that the store does not already hold finished. Progress goes to
-// `progress` (a live line on a terminal, plain lines otherwise).
-RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, bool force, std::ostream& progress);
+// `progress` (a live line on a terminal, plain lines otherwise). Stops taking new trials on
+// Ctrl-C or when the store cannot write (a full disk): what was committed stays.
+RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, const RunOptions& options,
+                   std::ostream& progress);
 
 // Signal handling for run_sweep: the first SIGINT/SIGTERM stops new trials, the second abandons
 // those in flight.

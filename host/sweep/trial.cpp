@@ -212,6 +212,11 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon) {
     }
   } catch (const PluginError& e) {
     return finish("failed", e.what());
+  } catch (const std::bad_alloc&) {
+    // Under --max-memory a runaway allocation lands here (or in the plugin's own boundary).
+    return finish("failed", "out of memory (the worker's --max-memory cap or the machine's)");
+  } catch (const std::exception& e) {
+    return finish("failed", e.what());
   }
   return finish("done", "");
 }

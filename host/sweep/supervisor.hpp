@@ -1,0 +1,36 @@
+#pragma once
+// Isolation: `lossbench run` trains in a worker process (itself, re-executed) and supervises it.
+// The worker reports each trial's start and end on a pipe, so when it dies (SIGSEGV, SIGABRT, out
+// of memory) or a plugin call never returns, the supervisor knows exactly which trials were in
+// flight: it records the culprit as `crashed` or `timeout`, re-runs innocent bystanders (alone,
+// when the culprit is not yet known) and restarts the worker on the remaining trials.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace lossbench {
+
+struct SupervisorOptions {
+  std::vector<std::string> run_args;  // the `lossbench run` arguments, passed on to the worker
+  std::string db;
+  int max_retries = 1;            // a trial that crashes alone is re-run this many times
+  double hang_timeout_s = 1800;   // a trial in flight longer than this is killed as hung
+  uint64_t max_memory = 0;        // address-space cap of the worker, bytes (0: none)
+};
+
+struct SupervisorResult {
+  int exit_code = 0;
+  size_t crashed = 0, hung = 0, restarts = 0;
+};
+
+SupervisorResult supervise(const SupervisorOptions& options, std::ostream& log);
+
+// Worker side: caps this process's address space (RLIMIT_AS).
+void apply_memory_cap(uint64_t bytes);
+// "4G", "512M", "1024K", "123" (bytes) -> bytes; throws std::invalid_argument.
+uint64_t parse_size(const std::string& s);
+// 75% of physical memory: the default cap.
+uint64_t default_memory_cap();
+
+}  // namespace lossbench
