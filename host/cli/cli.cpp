@@ -5,6 +5,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <csignal>
 #include <iostream>
 
 namespace lossbench::cli {
@@ -40,6 +41,10 @@ void usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A closed pipe or a file-size limit must be an error we report (EPIPE, EFBIG from write), not
+  // a silent death: with these ignored, the store sees a failed write and says so.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     usage(std::cout);

@@ -109,7 +109,8 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
       "hang-timeout", po::value<std::string>(),
       "seconds a plugin call may run before the worker is killed (default: 2 x time_budget + 30, or 1800)");
   po::options_description internal;
-  internal.add_options()("internal-worker-fd", po::value<int>())("internal-solo", po::value<std::string>());
+  internal.add_options()("internal-worker-fd", po::value<int>())("internal-solo", po::value<std::string>())(
+      "internal-max-memory", po::value<std::string>());
   po::options_description sweep = sweep_options();
   po::options_description all, visible;
   all.add(general).add(sweep).add(internal);
@@ -134,15 +135,35 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
     into[key] = values;
   };
 
-  auto parsed = po::command_line_parser(args).options(all).allow_unregistered().run();
-  for (const auto& o : parsed.options)
-    if (o.unregistered) {
-      if (o.string_key.empty() || o.original_tokens.empty()) continue;
-      auto copy = o;
-      if (copy.string_key.rfind("--", 0) == 0) copy.string_key = copy.string_key.substr(2);
-      take_hp(copy, hp_cli, "");
+  // Hyperparameter axes (--loss.NAME.HP V, --optimizer.NAME.HP=V) are taken out first: the parser
+  // cannot know that an option it has never heard of takes a value.
+  std::vector<std::string> rest;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--loss.", 0) != 0 && a.rfind("--optimizer.", 0) != 0) {
+      rest.push_back(a);
+      continue;
     }
-  po::store(parsed, vm);
+    po::basic_option<char> o;
+    const auto eq = a.find('=');
+    o.string_key = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    if (eq != std::string::npos)
+      o.value.push_back(a.substr(eq + 1));
+    else if (i + 1 < args.size())
+      o.value.push_back(args[++i]);
+    else
+      throw po::error("option '" + o.string_key + "' needs a value");
+    take_hp(o, hp_cli, "");
+  }
+  // No prefix guessing: --epoch is a typo to report, not a silent --epochs.
+  const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+  try {
+    po::store(po::command_line_parser(rest).options(all).style(style).run(), vm);
+  } catch (const po::unknown_option& e) {
+    std::vector<std::string> names;
+    for (const auto& opt : visible.options()) names.push_back("--" + opt->long_name());
+    throw po::error("unknown option '" + e.get_option_name() + "'" + did_you_mean(e.get_option_name(), names));
+  }
   help = vm.count("help") > 0;
   if (help) {
     std::cout << visible << "\nHyperparameter axes: [loss.NAME] / [optimizer.NAME] sections in the INI file\n"
@@ -208,7 +229,9 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   if (vm.count("internal-worker-fd")) ra.worker_fd = vm["internal-worker-fd"].as<int>();
   if (vm.count("internal-solo")) ra.solo_file = vm["internal-solo"].as<std::string>();
   try {
-    ra.max_memory = vm.count("max-memory") ? parse_size(get("max-memory")) : default_memory_cap();
+    ra.max_memory = vm.count("internal-max-memory") ? parse_size(get("internal-max-memory"))
+                    : vm.count("max-memory")        ? parse_size(get("max-memory"))
+                                                    : default_memory_cap();
   } catch (const std::invalid_argument& e) {
     throw po::error(std::string("option 'max-memory': ") + e.what());
   }
@@ -280,11 +303,17 @@ int cmd_run(const std::vector<std::string>& args) {
     return 0;
   }
   std::filesystem::path dbp(ra.spec.db);
-  if (dbp.has_parent_path()) std::filesystem::create_directories(dbp.parent_path());
+  std::error_code ec;
+  if (dbp.has_parent_path() && !std::filesystem::create_directories(dbp.parent_path(), ec) && ec)
+    throw StoreError("--db " + ra.spec.db + ": cannot create folder " + dbp.parent_path().string() + ": " +
+                     ec.message());
   std::unique_ptr<RunLock> lock;
   if (!worker) lock = std::make_unique<RunLock>(ra.spec.db);  // the supervisor holds it for its worker
   if (!worker && ra.isolation) {
-    { Store check(ra.spec.db); }  // a foreign or old database is refused here, once
+    // Refuses a foreign or old database once, here; held open so that the worker's connection is
+    // never the last one: a last close checkpoints and removes the WAL, and readers starting at
+    // that moment would see the database locked.
+    Store hold(ra.spec.db);
     SupervisorOptions so;
     so.run_args = args;
     so.db = ra.spec.db;

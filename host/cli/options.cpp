@@ -11,7 +11,8 @@ void parse_or_throw(const std::vector<std::string>& args, const po::options_desc
   po::positional_options_description pos;
   for (const auto& p : positional) pos.add(p.c_str(), -1);
   try {
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(desc).positional(pos).style(style).run(), vm);
   } catch (const po::unknown_option& e) {
     std::vector<std::string> names;
     for (const auto& o : desc.options()) names.push_back("--" + o->long_name());

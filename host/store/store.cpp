@@ -17,6 +17,14 @@ namespace lossbench {
 
 namespace {
 
+// SQLite's message, with the operating system's reason when there is one ("disk I/O error (File
+// too large)" says more than the first half alone).
+std::string db_error(sqlite3* db) {
+  std::string msg = sqlite3_errmsg(db);
+  if (int e = sqlite3_system_errno(db)) msg += std::string(" (") + std::strerror(e) + ")";
+  return msg;
+}
+
 // A prepared statement with positional binding; finalized on scope exit.
 class Stmt {
  public:
@@ -48,7 +56,7 @@ class Stmt {
   bool step() {
     int rc = sqlite3_step(s_);
     if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) throw StoreError(sqlite3_errmsg(db_));
+    if (rc != SQLITE_DONE) throw StoreError(db_error(db_));
     return false;
   }
   void run() {
@@ -147,6 +155,7 @@ void Store::exec(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
+    if (int e = sqlite3_system_errno(db_)) msg += std::string(" (") + std::strerror(e) + ")";
     throw StoreError(msg);
   }
 }

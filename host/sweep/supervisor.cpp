@@ -56,6 +56,9 @@ uint64_t default_memory_cap() {
 }
 
 void apply_memory_cap(uint64_t bytes) {
+  // A plugin that crashes all night must not fill the disk with core files either.
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
   if (bytes == 0) return;
   rlimit r{bytes, bytes};
   if (setrlimit(RLIMIT_AS, &r) != 0) throw std::runtime_error(std::string("cannot set --max-memory: ") + std::strerror(errno));
@@ -88,7 +91,7 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
     // --force resets finished trials once; a restarted worker must keep what its predecessor did.
     run_args.erase(std::remove(run_args.begin(), run_args.end(), "--force"), run_args.end());
     args.insert(args.end(), {"--internal-worker-fd", std::to_string(fds[1]), "--internal-solo", solo_file,
-                             "--max-memory", std::to_string(o.max_memory)});
+                             "--internal-max-memory", std::to_string(o.max_memory)});
     const pid_t parent = getpid();
     const pid_t child = fork();
     if (child < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
