@@ -1,7 +1,12 @@
 // Datasets, splits, models and metrics.
 #include "data/dataset.hpp"
 #include "model/mlp.hpp"
+#include "plugins/plugin.hpp"
 #include "sweep/metrics.hpp"
+#include "util/rng.hpp"
+
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -165,4 +170,34 @@ TEST_CASE("model specs parse, and the MLP's gradient matches finite differences"
     m.params()[i] = keep;
     CHECK(g[i] == Approx((fp - fm) / 2e-6).margin(1e-7));
   }
+}
+
+TEST_CASE("metrics match scikit-learn on fixed outputs", "[data]") {
+  namespace pt = boost::property_tree;
+  pt::ptree root;
+  pt::read_json(std::string(LOSSBENCH_TEST_DATA_DIR) + "/sklearn_metrics.json", root);
+  size_t cases = 0;
+  for (const auto& kv : root.get_child("cases")) {
+    const auto& c = kv.second;
+    INFO(c.get<std::string>("name"));
+    const Eigen::Index rows = c.get<Eigen::Index>("rows"), cols = c.get<Eigen::Index>("cols");
+    RowMatrix out(rows, cols), y(rows, 1);
+    Eigen::Index i = 0;
+    for (const auto& v : c.get_child("out")) out.data()[i++] = std::stod(v.second.data());
+    REQUIRE(i == rows * cols);
+    i = 0;
+    for (const auto& v : c.get_child("y")) y(i++, 0) = std::stod(v.second.data());
+    REQUIRE(i == rows);
+    const lb_task task = parse_task(c.get<std::string>("task"));
+    const Metrics m = compute_metrics(task, c.get<int>("n_classes"), out, y, 0.0, 1.0);
+    size_t checked = 0;
+    for (const auto& mv : c.get_child("metrics")) {
+      INFO(mv.first);
+      CHECK(m.get(mv.first) == Approx(std::stod(mv.second.data())).epsilon(1e-9).margin(1e-12));
+      ++checked;
+    }
+    CHECK(checked >= 3);
+    ++cases;
+  }
+  CHECK(cases == 7);
 }

@@ -1,6 +1,7 @@
 // `lossbench run`, `status` and `top`: sweep options -> SweepSpec -> plan -> store.
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/run_args.hpp"
 #include "store/store.hpp"
 #include "sweep/supervisor.hpp"
 #include "sweep/sweep.hpp"
@@ -85,17 +86,7 @@ po::options_description sweep_options() {
   return d;
 }
 
-struct RunArgs {
-  SweepSpec spec;
-  std::vector<std::string> plugin_dirs;
-  bool dry_run = false, force = false, quiet = false, isolation = true;
-  std::string config;
-  int worker_fd = -1;     // set in the worker process the supervisor starts
-  std::string solo_file;  // crash suspects to run alone first
-  uint64_t max_memory = 0;
-  int max_retries = 1;
-  double hang_timeout = 0;
-};
+}  // namespace
 
 RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   po::options_description general("lossbench run [--config FILE] [options]");
@@ -242,6 +233,8 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   if (!(ra.hang_timeout > 0)) throw po::error("option 'hang-timeout': must be > 0");
   return ra;
 }
+
+namespace {
 
 void print_table(std::ostream& out, const std::vector<std::string>& cols,
                  const std::vector<std::vector<std::string>>& rows) {

@@ -74,6 +74,15 @@ void finish_targets(Dataset& d, const std::string& task, const std::string& path
 
 Dataset read_csv(const std::string& path, const CsvOptions& opt) {
   std::ifstream in = open_checked(path);
+  return read_csv(in, path, opt);
+}
+
+Dataset read_libsvm(const std::string& path, const std::string& task) {
+  std::ifstream in = open_checked(path);
+  return read_libsvm(in, path, task);
+}
+
+Dataset read_csv(std::istream& in, const std::string& path, const CsvOptions& opt) {
   Dataset d;
   std::string line;
   size_t lineno = 0, width = 0;
@@ -144,8 +153,7 @@ Dataset read_csv(const std::string& path, const CsvOptions& opt) {
   return d;
 }
 
-Dataset read_libsvm(const std::string& path, const std::string& task) {
-  std::ifstream in = open_checked(path);
+Dataset read_libsvm(std::istream& in, const std::string& path, const std::string& task) {
   std::string line;
   size_t lineno = 0;
   int max_index = 0;
@@ -156,6 +164,7 @@ Dataset read_libsvm(const std::string& path, const std::string& task) {
     ++lineno;
     auto hash = line.find('#');
     if (hash != std::string::npos) line.resize(hash);
+    std::replace(line.begin(), line.end(), '\t', ' ');
     auto t = trim(line);
     if (t.empty()) continue;
     std::vector<std::string> tokens;
@@ -187,6 +196,10 @@ Dataset read_libsvm(const std::string& path, const std::string& task) {
   }
   if (rows.empty()) throw DataError(path + ": no data rows");
   if (max_index == 0) throw DataError(path + ": no features");
+  if (double(rows.size()) * max_index > 2.5e8)
+    throw DataError(path + ": " + std::to_string(rows.size()) + " rows x " + std::to_string(max_index) +
+                    " features would take " + std::to_string(uint64_t(double(rows.size()) * max_index * 8 / 1e9)) +
+                    " GB as a dense matrix; lossbench trains dense models (limit 2 GB)");
   Dataset d;
   d.X = RowMatrix::Zero(Eigen::Index(rows.size()), max_index);
   d.y.resize(Eigen::Index(rows.size()));

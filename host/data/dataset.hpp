@@ -6,6 +6,8 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <istream>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,6 +42,9 @@ struct CsvOptions {
 
 Dataset read_csv(const std::string& path, const CsvOptions& opt);
 Dataset read_libsvm(const std::string& path, const std::string& task);
+// The same readers on a stream; `name` stands for the file in messages.
+Dataset read_csv(std::istream& in, const std::string& name, const CsvOptions& opt);
+Dataset read_libsvm(std::istream& in, const std::string& name, const std::string& task);
 
 // Resolves a dataset spec:
 //   iris | wine | breast_cancer | diabetes | digits           shipped with lossbench
@@ -55,6 +60,13 @@ struct GeneratorInfo {
   std::string doc;
 };
 const std::vector<GeneratorInfo>& generators();
+
+// A generator spec, parsed and validated (names, numbers, ranges, size) without generating.
+struct GeneratorSpec {
+  std::string name;
+  std::map<std::string, double> params;
+};
+GeneratorSpec parse_generator_spec(const std::string& spec);
 std::vector<std::string> builtin_dataset_names();
 // Where the shipped CSVs live: $LOSSBENCH_DATA_DIR, else the source tree's datasets/.
 std::string data_dir();

@@ -15,6 +15,7 @@ namespace lossbench {
 namespace {
 
 using Params = std::map<std::string, double>;
+constexpr double kMaxGeneratedValues = 2.5e8;  // 2 GB of doubles
 
 struct Generator {
   GeneratorInfo info;
@@ -243,41 +244,60 @@ const std::vector<GeneratorInfo>& generators() {
   return v;
 }
 
-// "name(k=v, ...)" -> generated dataset. Unknown names and keys are errors with suggestions.
-Dataset generate(const std::string& spec) {
+GeneratorSpec parse_generator_spec(const std::string& spec) {
   const auto open = spec.find('(');
-  const std::string name = trim(spec.substr(0, open));
+  GeneratorSpec out;
+  out.name = trim(spec.substr(0, open));
   std::vector<std::string> names;
   const Generator* g = nullptr;
   for (const auto& t : table()) {
     names.push_back(t.info.name);
-    if (t.info.name == name) g = &t;
+    if (t.info.name == out.name) g = &t;
   }
-  if (!g) throw DataError("unknown generator '" + name + "'" + did_you_mean(name, names) + " in dataset '" + spec + "'");
-  Params p = g->defaults;
+  if (!g)
+    throw DataError("unknown generator '" + out.name + "'" + did_you_mean(out.name, names) + " in dataset '" + spec + "'");
+  out.params = g->defaults;
   if (open != std::string::npos) {
-    if (spec.back() != ')') throw DataError("dataset '" + spec + "': missing ')'");
+    if (spec.back() != ')' || spec.size() < open + 2) throw DataError("dataset '" + spec + "': missing ')'");
     const std::string inner = spec.substr(open + 1, spec.size() - open - 2);
     if (!trim(inner).empty())
       for (const auto& kv : split(inner, ',')) {
         const auto eq = kv.find('=');
         if (eq == std::string::npos) throw DataError("dataset '" + spec + "': '" + kv + "' is not key=value");
         const std::string k = trim(kv.substr(0, eq)), v = trim(kv.substr(eq + 1));
-        if (!p.count(k)) {
+        if (!out.params.count(k)) {
           std::vector<std::string> keys;
           for (auto& [key, x] : g->defaults) keys.push_back(key);
-          throw DataError("dataset '" + spec + "': " + name + " has no parameter '" + k + "'" + did_you_mean(k, keys) +
-                          " (it takes " + params_text(g->defaults) + ")");
+          throw DataError("dataset '" + spec + "': " + out.name + " has no parameter '" + k + "'" +
+                          did_you_mean(k, keys) + " (it takes " + params_text(g->defaults) + ")");
         }
         char* end = nullptr;
         const double x = std::strtod(v.c_str(), &end);
         if (v.empty() || *end || !std::isfinite(x))
           throw DataError("dataset '" + spec + "': " + k + " = '" + v + "' is not a number");
-        p[k] = x;
+        out.params[k] = x;
       }
   }
-  Rng rng(mix_seed(hash_string(name), uint64_t(as_int(p, "seed", 0, 2147483647))));
-  Dataset d = g->make(p, rng);
+  // Integer parameters and sizes are checked before anything is allocated.
+  const Params& p = out.params;
+  as_int(p, "seed", 0, 2147483647);
+  const double n = double(as_int(p, "n", 10, 10000000));
+  const double d = p.count("d") ? double(as_int(p, "d", 1, 100000)) : 2.0;
+  if (n * d > kMaxGeneratedValues)
+    throw DataError("dataset '" + spec + "': n x d = " + format_double(n * d) + " values (" +
+                    format_double(std::round(n * d * 8 / 1e9 * 10) / 10) + " GB) exceeds the limit of " +
+                    format_double(kMaxGeneratedValues) + " values for generated data");
+  return out;
+}
+
+// "name(k=v, ...)" -> generated dataset. Unknown names and keys are errors with suggestions.
+Dataset generate(const std::string& spec) {
+  const GeneratorSpec gs = parse_generator_spec(spec);
+  const Generator* g = nullptr;
+  for (const auto& t : table())
+    if (t.info.name == gs.name) g = &t;
+  Rng rng(mix_seed(hash_string(gs.name), uint64_t(gs.params.at("seed"))));
+  Dataset d = g->make(gs.params, rng);
   for (Eigen::Index j = 0; j < d.X.cols(); ++j) d.feature_names.push_back("x" + std::to_string(j + 1));
   return d;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace lossbench {
@@ -85,7 +86,8 @@ Metrics compute_metrics(lb_task task, int n_classes, const Eigen::Ref<const RowM
       conf = 1.0 / sum;
       p_true = std::exp(row(label) - mx) / sum;
     }
-    ll += -std::log(std::clamp(p_true, 1e-15, 1.0));
+    // Clipped at machine epsilon, as scikit-learn (>= 1.2, eps="auto") clips probabilities.
+    ll += -std::log(std::clamp(p_true, std::numeric_limits<double>::epsilon(), 1.0));
     correct += pred == label;
     tp[size_t(label)] += pred == label;
     pred_count[size_t(pred)] += 1;

@@ -60,6 +60,13 @@ void apply_memory_cap(uint64_t bytes) {
   rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
   if (bytes == 0) return;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return;  // sanitizers reserve terabytes of shadow address space: an RLIMIT_AS would starve them
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+  return;
+#endif
+#endif
   rlimit r{bytes, bytes};
   if (setrlimit(RLIMIT_AS, &r) != 0) throw std::runtime_error(std::string("cannot set --max-memory: ") + std::strerror(errno));
 }

@@ -1,0 +1,27 @@
+#pragma once
+// `lossbench run` options -> a plain config. Separate from the command so the fuzzer can drive the
+// INI and command-line parsing without running anything.
+#include "sweep/sweep.hpp"
+
+#include <string>
+#include <vector>
+
+namespace lossbench::cli {
+
+struct RunArgs {
+  SweepSpec spec;
+  std::vector<std::string> plugin_dirs;
+  bool dry_run = false, force = false, quiet = false, isolation = true;
+  std::string config;
+  int worker_fd = -1;     // set in the worker process the supervisor starts
+  std::string solo_file;  // crash suspects to run alone first
+  uint64_t max_memory = 0;
+  int max_retries = 1;
+  double hang_timeout = 0;
+};
+
+// Parses `lossbench run` arguments (and the --config INI file they name). Throws
+// boost::program_options::error naming the option or key; sets help and prints it for --help.
+RunArgs parse_run(const std::vector<std::string>& args, bool& help);
+
+}  // namespace lossbench::cli
