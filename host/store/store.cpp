@@ -114,8 +114,12 @@ Store::Store(const std::string& path) : path_(path) {
   } catch (const StoreError& e) {
     const std::string msg = e.what();
     if (msg.find("no such table") != std::string::npos) {
-      Stmt count(db_, "SELECT count(*) FROM sqlite_master");
-      if (count.step() && count.integer(0) > 0) {
+      int64_t objects = 0;
+      {
+        Stmt count(db_, "SELECT count(*) FROM sqlite_master");  // finalized before any close
+        if (count.step()) objects = count.integer(0);
+      }
+      if (objects > 0) {
         sqlite3_close(db_);
         db_ = nullptr;
         throw StoreError(path + ": an SQLite database of another program (no lossbench meta table); use another --db");

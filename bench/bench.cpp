@@ -1,0 +1,298 @@
+// lossbench's benchmark: the workloads of ../shared/bench/WORKLOADS.md (W1-W4, the sweep S1) run
+// through lossbench itself (plugins loaded through the ABI, results recorded in SQLite), against
+// two baselines measured in the same run: the machine's GEMM peak (the FLOP floor) and, when
+// /usr/bin/python3 has torch, PyTorch on the same data and protocol (bench/torch_workloads.py).
+// Figures are ratios to those baselines; absolute seconds drift between runs on shared machines.
+//
+// usage: lossbench_bench [--quick] [--out DIR] [--no-torch]      (bench/run.sh builds and runs it)
+#include "data/dataset.hpp"
+#include "plugins/registry.hpp"
+#include "store/store.hpp"
+#include "sweep/sweep.hpp"
+#include "sweep/trial.hpp"
+#include "util/strings.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <sys/resource.h>
+#include <unistd.h>
+
+using namespace lossbench;
+namespace fs = std::filesystem;
+
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Double-precision GEMM rate of one core: Eigen on 1024 x 1024, best of 5.
+double gemm_peak_flops() {
+  const int n = 1024;
+  Eigen::MatrixXd A = Eigen::MatrixXd::Random(n, n), B = Eigen::MatrixXd::Random(n, n), C(n, n);
+  double best = 1e30;
+  for (int r = 0; r < 5; ++r) {
+    const double t0 = now_s();
+    C.noalias() = A * B;
+    best = std::min(best, now_s() - t0);
+  }
+  if (C(0, 0) == 12345.678) std::cout << "";  // keep C alive
+  return 2.0 * n * n * n / best;
+}
+
+long current_rss_kb() {
+  std::ifstream in("/proc/self/statm");
+  long pages = 0, rss = 0;
+  in >> pages >> rss;
+  return rss * (sysconf(_SC_PAGE_SIZE) / 1024);
+}
+
+long peak_rss_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+struct Workload {
+  std::string name, dataset, model, loss, optimizer;
+  double lr;
+  int batch, epochs;
+};
+
+// The split as raw float64 files for the PyTorch script, so both train on the same numbers.
+void export_split(const std::string& dir, const Workload& w, const PreparedData& d, const ModelSpec& m) {
+  auto dump = [&](const char* part, const RowMatrix& X) {
+    std::ofstream f(dir + "/" + w.name + "." + part + ".f64", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(X.data()), std::streamsize(X.size() * sizeof(double)));
+    return "\"" + std::string(part) + "\":[" + std::to_string(X.rows()) + "," + std::to_string(X.cols()) + "]";
+  };
+  const Split& s = d.split;
+  std::string hidden;
+  for (size_t i = 0; i < m.hidden.size(); ++i) hidden += (i ? "," : "") + std::to_string(m.hidden[i]);
+  std::ofstream meta(dir + "/" + w.name + ".json");
+  meta << "{" << dump("X_train", s.X_train) << "," << dump("y_train", s.y_train) << "," << dump("X_val", s.X_val)
+       << "," << dump("y_val", s.y_val) << "," << dump("X_test", s.X_test) << "," << dump("y_test", s.y_test)
+       << ",\"task\":\"" << task_name(d.data.task) << "\",\"classes\":" << d.data.n_classes << ",\"hidden\":[" << hidden
+       << "],\"activation\":\"" << activation_name(m.activation) << "\",\"optimizer\":\"" << w.optimizer
+       << "\",\"lr\":" << w.lr << ",\"batch_size\":" << w.batch << ",\"epochs\":" << w.epochs << "}\n";
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false, torch = true;
+  std::string out = "bench/out";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--quick") quick = true;
+    else if (a == "--no-torch") torch = false;
+    else if (a == "--out" && i + 1 < argc) out = argv[++i];
+    else {
+      std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch]\n";
+      return 2;
+    }
+  }
+  fs::create_directories(out);
+  Registry reg = load_plugins({});
+  if (!reg.failures().empty()) {
+    std::cerr << reg.failures()[0].message() << "\n";
+    return 1;
+  }
+  const double peak = gemm_peak_flops();
+  std::cout << "GEMM peak (Eigen, 1 core, 1024^3): " << fixed(peak / 1e9, 1) << " GFLOP/s\n\n";
+  const int reps = quick ? 1 : 3;
+
+  const std::vector<Workload> ws = {
+      {"W1", "digits", "linear", "cross_entropy", "adam", 1e-3, 32, 50},
+      {"W2", "digits", "mlp(hidden=64x64,activation=tanh)", "cross_entropy", "adam", 1e-3, 32, 50},
+      {"W3", "diabetes", "linear", "mse", "sgd", 1e-2, 16, 200},
+      {"W4", "blobs(n=20000,d=32,k=4,sd=2)", "mlp(hidden=128x128,activation=relu)", "cross_entropy", "adam", 1e-3,
+       128, quick ? 4 : 20},
+  };
+  std::ostringstream json;
+  json << "{\"gemm_gflops\":" << peak / 1e9;
+  std::vector<std::string> names;
+  std::vector<double> ours, floors, steps_of;
+  {
+    Store store(out + "/bench.db");
+    SweepSpec none;
+    const int64_t sweep_id = store.begin_sweep("bench", ws.size(), 0);
+    for (const auto& w : ws) {
+      PreparedData d;
+      d.data = load_dataset(w.dataset);
+      d.split = make_split(d.data, 0);
+      TrialConfig c;
+      c.data = &d;
+      c.model = ModelSpec::parse(w.model);
+      c.loss = reg.require(w.loss, LB_KIND_LOSS);
+      c.optimizer = reg.require(w.optimizer, LB_KIND_OPTIMIZER);
+      c.loss_hp = c.loss->defaults();
+      c.optimizer_hp = c.optimizer->defaults();
+      c.lr = w.lr, c.batch_size = w.batch, c.epochs = w.epochs;
+      c.metric = default_metric(d.data.task);
+      c.hash = "bench-" + w.name;
+      export_split(out, w, d, c.model);
+      // Dense-layer FLOPs: 6 P per training row, 2 P per evaluated row (train, val, test).
+      const Mlp probe = Mlp::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
+      const double P = double(const_cast<Mlp&>(probe).n_params());
+      const double ntr = double(d.split.X_train.rows()), nev = ntr + double(d.split.X_val.rows() + d.split.X_test.rows());
+      const double flops = w.epochs * (6 * P * ntr + 2 * P * nev);
+      std::vector<double> times;
+      std::atomic<bool> no{false};
+      TrialResult r;
+      run_trial(c, no);  // warm-up
+      for (int k = 0; k < reps; ++k) {
+        r = run_trial(c, no);
+        times.push_back(r.wall_ms / 1e3);
+      }
+      store.add_pending(sweep_id, {c}, true);
+      store.submit(r);
+      store.flush();
+      names.push_back(w.name);
+      ours.push_back(median(times));
+      floors.push_back(flops / peak);
+      steps_of.push_back(double(r.steps));
+      std::cout << w.name << ": " << fixed(ours.back(), 3) << " s, floor " << fixed(floors.back(), 4) << " s ("
+                << fixed(ours.back() / floors.back(), 2) << "x), " << fixed(ours.back() / r.steps * 1e6, 2)
+                << " us/step, final test " << c.metric << " " << fixed(r.final_test, 3) << "\n";
+      json << ",\"" << w.name << "\":{\"seconds\":" << ours.back() << ",\"floor\":" << floors.back()
+           << ",\"us_per_step\":" << ours.back() / r.steps * 1e6 << ",\"test\":" << r.final_test << "}";
+    }
+    store.end_sweep(sweep_id);
+  }
+
+  // S1: 90 trials of W2's model and data; 1 and 2 threads; the database against a null sink.
+  SweepSpec s1;
+  s1.datasets = {"digits"};
+  s1.models = {"mlp(hidden=64x64,activation=tanh)"};
+  s1.losses = {"cross_entropy", "multi_margin"};
+  s1.optimizers = {"sgd", "adagrad", "rmsprop", "adam"};
+  s1.hyperparams["optimizer.sgd"]["momentum"] = {0.0, 0.9};
+  s1.lrs = {1e-3, 1e-2, 1e-1};
+  s1.seeds = {0, 1, 2};
+  s1.epochs = quick ? 4 : 20;
+  s1.batch_size = 32;
+  Plan plan = expand(s1, reg);
+  std::ostream null_out(nullptr);
+  auto sweep_rate = [&](int threads, bool database) {
+    s1.threads = threads;
+    RunOptions opt;
+    opt.force = true;
+    const std::string db = out + "/s1.db";
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
+    const double t0 = now_s();
+    RunStats st;
+    if (database) {
+      Store store(db);
+      st = run_sweep(plan, s1, store, opt, null_out);
+    } else {
+      NullSink sink;
+      st = run_sweep(plan, s1, sink, opt, null_out);
+    }
+    return double(st.done + st.diverged) / ((now_s() - t0) / 60.0);
+  };
+  const long rss_before = current_rss_kb();
+  const double t1 = sweep_rate(1, true), t2 = sweep_rate(2, true), t2null = sweep_rate(2, false);
+  const long rss_after_one = current_rss_kb();
+  sweep_rate(2, true);
+  const long rss_after_two = current_rss_kb();
+  std::cout << "\nS1 (" << plan.trials.size() << " trials, " << s1.epochs << " epochs): " << fixed(t1, 0)
+            << " trials/min on 1 thread, " << fixed(t2, 0) << " on 2 (" << fixed(t2 / t1, 2) << "x); null sink "
+            << fixed(t2null, 0) << " trials/min: the database costs " << fixed((t2null / t2 - 1) * 100, 1) << "%\n";
+  std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after 4 sweeps, "
+            << rss_after_two / 1024 << " after 5; peak " << peak_rss_kb() / 1024 << " MiB\n";
+  json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs << ",\"t1\":" << t1
+       << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"rss_kb\":[" << rss_before << "," << rss_after_one
+       << "," << rss_after_two << "],\"peak_rss_kb\":" << peak_rss_kb() << "}";
+
+  // Curve-row ingest: 500 trials x 400 evaluation points through the writer thread.
+  {
+    const std::string db = out + "/ingest.db";
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
+    Store store(db);
+    std::vector<TrialConfig> cfgs;
+    PreparedData d;
+    d.data = load_dataset("iris");
+    d.split = make_split(d.data, 0);
+    const int trials = quick ? 100 : 500, points = 400;
+    for (int i = 0; i < trials; ++i) {
+      TrialConfig c;
+      c.data = &d;
+      c.model = ModelSpec::parse("linear");
+      c.loss = reg.require("cross_entropy", LB_KIND_LOSS);
+      c.optimizer = reg.require("sgd", LB_KIND_OPTIMIZER);
+      c.loss_hp = c.loss->defaults(), c.optimizer_hp = c.optimizer->defaults();
+      c.metric = "accuracy";
+      c.hash = "ingest-" + std::to_string(i);
+      cfgs.push_back(c);
+    }
+    const int64_t id = store.begin_sweep("ingest", cfgs.size(), 0);
+    store.add_pending(id, cfgs, true);
+    std::vector<TrialResult> results;
+    for (int i = 0; i < trials; ++i) {
+      TrialResult r;
+      r.hash = cfgs[size_t(i)].hash;
+      r.status = "done";
+      for (int e = 0; e < points; ++e) {
+        CurvePoint p;
+        p.epoch = e, p.step = uint64_t(e) * 10, p.train_loss = 1.0 / (e + 1), p.val_metric = 0.5;
+        p.layer_grad_norms = {0.1};
+        p.val_metrics = p.test_metrics = "{\"accuracy\":0.5}";
+        r.curve.push_back(p);
+      }
+      results.push_back(std::move(r));
+    }
+    const double t0 = now_s();
+    for (auto& r : results) store.submit(std::move(r));
+    store.flush();
+    const double rows_per_s = double(trials) * points / (now_s() - t0);
+    std::cout << "curve ingest: " << fixed(rows_per_s, 0) << " rows/s (" << trials * points << " rows)\n";
+    json << ",\"ingest_rows_per_s\":" << rows_per_s;
+  }
+
+  // PyTorch on the same splits, when it is installed.
+  if (torch && std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0) {
+    const std::string script = std::string(LOSSBENCH_SOURCE_DIR) + "/bench/torch_workloads.py";
+    const std::string cmd = "/usr/bin/python3 " + script + " " + out + " W1 W2 W3 W4 > " + out + "/torch.json";
+    if (std::system(cmd.c_str()) == 0) {
+      std::ifstream in(out + "/torch.json");
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::cout << "\nPyTorch (same data and protocol, 1 thread): " << text;
+      for (size_t i = 0; i < names.size(); ++i) {
+        const auto key = "\"" + names[i] + "\": ";
+        const auto at = text.find(key);
+        if (at == std::string::npos) continue;
+        const double t = std::stod(text.substr(at + key.size()));
+        std::cout << names[i] << ": PyTorch " << fixed(t, 3) << " s, lossbench " << fixed(t / ours[i], 1)
+                  << "x faster; PyTorch " << fixed(t / floors[i], 1) << "x its floor, " << fixed(t / steps_of[i] * 1e6, 1)
+                  << " us/step\n";
+      }
+      json << ",\"torch\":" << text;
+    }
+  } else if (torch) {
+    std::cout << "\nPyTorch: not installed for /usr/bin/python3 (apt-get install python3-torch); skipped\n";
+  }
+  json << "}\n";
+  std::ofstream(out + "/bench.json") << json.str();
+  std::cout << "\nfigures: " << out << "/bench.json\n";
+  return 0;
+}
