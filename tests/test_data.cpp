@@ -201,3 +201,17 @@ TEST_CASE("metrics match scikit-learn on fixed outputs", "[data]") {
   }
   CHECK(cases == 7);
 }
+
+TEST_CASE("the MLP's vectorized tanh agrees with std::tanh to 1e-14", "[data]") {
+  Mlp m({{1, 1, Activation::Tanh}}, 2001);
+  m.params() << 1.0, 0.0;  // W = 1, b = 0: the output is tanh of the input
+  RowMatrix X(2001, 1);
+  for (int i = 0; i < 2001; ++i) X(i, 0) = i <= 1000 ? (i - 500) * 1e-4 : (i - 1500) * 0.05;  // near 0 and +-25
+  const RowMatrix y = m.forward(X);
+  double worst = 0;
+  for (int i = 0; i < 2001; ++i) {
+    const double want = std::tanh(X(i, 0));
+    worst = std::max(worst, want == 0 ? std::abs(y(i, 0)) : std::abs(y(i, 0) - want) / std::abs(want));
+  }
+  CHECK(worst < 1e-14);
+}

@@ -46,8 +46,8 @@ class Mlp {
   const std::vector<Layer>& layers() const { return layers_; }
   void initialize(Init init, Rng& rng);
 
-  // Forward pass over the first rows of X; returns the output block (rows x out), valid until
-  // the next forward. Keeps what backward needs.
+  // Forward pass over X (contiguous rows); returns the output block (rows x out), valid until
+  // the next forward. Keeps what backward needs, X included: X must outlive backward().
   Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> forward(const Eigen::Ref<const RowMatrix>& X);
   // Backward from d loss / d output (rows x out, the rows of the last forward) into grads().
   void backward(const double* dout);
@@ -67,8 +67,11 @@ class Mlp {
   Eigen::VectorXd params_, grads_;
   std::vector<RowMatrix> act_;    // act_[l]: output of layer l (max_rows x out)
   std::vector<RowMatrix> delta_;  // delta_[l]: d loss / d pre-activation of layer l
-  RowMatrix input_copy_;  // the batch's input rows, kept for dW of the first layer
+  // The last forward's input, for dW of the first layer: the caller's rows, not a copy (the
+  // trial keeps them unchanged until backward).
+  const double* input_ = nullptr;
   Eigen::Index rows_ = 0;
+  Eigen::Map<const RowMatrix> input() const { return {input_, rows_, layers_.front().in}; }
 };
 
 }  // namespace lossbench

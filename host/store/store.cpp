@@ -264,7 +264,13 @@ void Store::writer_loop() {
           for (const auto& h : running) s.bind(1, now_utc()).bind(2, h).run();
           exec("COMMIT");
         }
-        for (const auto& r : batch) write(r);
+        // Everything queued goes in one transaction: each trial is still all-or-nothing, and a
+        // busy sweep pays for one commit per batch rather than per trial.
+        if (!batch.empty()) {
+          exec("BEGIN IMMEDIATE");
+          for (const auto& r : batch) write(r);
+          exec("COMMIT");
+        }
       }
     } catch (const std::exception& e) {
       sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -278,10 +284,10 @@ void Store::writer_loop() {
   }
 }
 
-// One finished trial and its curve: one transaction, so a kill leaves either all or nothing.
+// One finished trial and its curve, inside the writer's transaction: a kill leaves either all of
+// it or nothing.
 void Store::write(const TrialResult& r) {
-  exec("BEGIN IMMEDIATE");
-  try {
+  {
     Stmt id(db_, "SELECT id FROM trials WHERE config_hash = ?");
     id.bind(1, r.hash);
     if (!id.step()) throw StoreError("trial " + r.hash + " vanished from the database");
@@ -312,10 +318,6 @@ void Store::write(const TrialResult& r) {
     u.bind(14, r.time_to_target_ms);
     u.bind(15, r.curve.empty() ? "" : r.curve.back().val_metrics).bind(16, r.curve.empty() ? "" : r.curve.back().test_metrics);
     u.bind(17, now_utc()).bind(18, trial_id).run();
-    exec("COMMIT");
-  } catch (...) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
   }
 }
 

@@ -3,6 +3,7 @@
 // each finished trial with its curve in one transaction. WAL mode lets `sqlite3` read while a
 // sweep writes; a kill loses only the trials in flight.
 #include "plugins/plugin.hpp"
+#include "sweep/sweep.hpp"
 #include "sweep/trial.hpp"
 
 #include <condition_variable>
@@ -21,7 +22,7 @@ struct StoreError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class Store {
+class Store final : public ResultSink {
  public:
   // Opens or creates the database; rejects a file that is not a lossbench database of this
   // schema version, naming the path.
@@ -30,21 +31,21 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  int64_t begin_sweep(const std::string& spec, size_t trials, size_t skipped);
-  void end_sweep(int64_t sweep_id);
-  void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins);
+  int64_t begin_sweep(const std::string& spec, size_t trials, size_t skipped) override;
+  void end_sweep(int64_t sweep_id) override;
+  void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) override;
   // Inserts the not-yet-known trials as pending (one transaction); returns the hashes whose
   // trials are already finished (done, diverged, failed, timeout), which need not run again.
   // With force, those are reset to pending instead.
-  std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force);
+  std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force) override;
 
   // Queues a result for the writer thread; returns at once.
-  void submit(TrialResult result);
-  void mark_running(const std::string& hash);
+  void submit(TrialResult result) override;
+  void mark_running(const std::string& hash) override;
   // Waits until everything queued is committed; rethrows a write error.
-  void flush();
+  void flush() override;
   // True once a write failed (a full disk, say): the sweep stops taking trials.
-  bool failed() {
+  bool failed() override {
     std::lock_guard<std::mutex> lock(mu_);
     return !error_.empty();
   }

@@ -167,7 +167,7 @@ void notify(int fd, char what, const std::string& hash) {
 }
 }  // namespace
 
-RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, const RunOptions& options,
+RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, const RunOptions& options,
                    std::ostream& progress) {
   const bool force = options.force;
   RunStats st;

@@ -14,7 +14,33 @@
 
 namespace lossbench {
 
-class Store;
+// Where run_sweep puts what it learns. The SQLite Store is the real one; NullSink discards
+// everything (the benchmark measures what recording costs against it).
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual int64_t begin_sweep(const std::string& spec, size_t trials, size_t skipped) = 0;
+  virtual void end_sweep(int64_t sweep_id) = 0;
+  virtual void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) = 0;
+  // Registers the trials; returns the hashes already finished (skipped unless force).
+  virtual std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force) = 0;
+  virtual void mark_running(const std::string& hash) = 0;
+  virtual void submit(TrialResult result) = 0;
+  virtual bool failed() = 0;
+  virtual void flush() = 0;
+};
+
+class NullSink final : public ResultSink {
+ public:
+  int64_t begin_sweep(const std::string&, size_t, size_t) override { return 0; }
+  void end_sweep(int64_t) override {}
+  void record_plugins(const std::vector<std::shared_ptr<const Plugin>>&) override {}
+  std::set<std::string> add_pending(int64_t, const std::vector<TrialConfig>&, bool) override { return {}; }
+  void mark_running(const std::string&) override {}
+  void submit(TrialResult) override {}
+  bool failed() override { return false; }
+  void flush() override {}
+};
 
 struct SweepSpec {
   std::vector<std::string> datasets, models, losses, optimizers;  // losses may hold "auto"
@@ -56,7 +82,7 @@ struct RunOptions {
 // Runs the plan's trials that the store does not already hold finished. Progress goes to
 // `progress` (a live line on a terminal, plain lines otherwise). Stops taking new trials on
 // Ctrl-C or when the store cannot write (a full disk): what was committed stays.
-RunStats run_sweep(const Plan& plan, const SweepSpec& spec, Store& store, const RunOptions& options,
+RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, const RunOptions& options,
                    std::ostream& progress);
 
 // Signal handling for run_sweep: the first SIGINT/SIGTERM stops new trials, the second abandons

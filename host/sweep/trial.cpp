@@ -125,9 +125,17 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon) {
     p.epoch = epoch;
     p.step = t;
     p.examples = t == 0 ? 0 : uint64_t(epoch) * uint64_t(n);
-    p.train_loss = split_loss(s.X_train, s.y_train, nullptr, true);
-    model.layer_grad_norms(p.layer_grad_norms);
-    p.grad_norm = model.grads().norm();
+    // Gradient norms: of the last minibatch (free: the optimizer just used it); before any step,
+    // of the first rows of the training split.
+    if (t == 0) {
+      p.train_loss = split_loss(s.X_train, s.y_train, nullptr, true);
+      model.layer_grad_norms(p.layer_grad_norms);
+      p.grad_norm = model.grads().norm();
+    } else {
+      model.layer_grad_norms(p.layer_grad_norms);
+      p.grad_norm = model.grads().norm();
+      p.train_loss = split_loss(s.X_train, s.y_train, nullptr, false);
+    }
     p.val_loss = split_loss(s.X_val, s.y_val, &out_val, false);
     split_loss(s.X_test, s.y_test, &out_test, false);
     const Metrics mv = compute_metrics(task, d.n_classes, out_val, s.y_val, s.y_mean, s.y_std);
