@@ -40,6 +40,23 @@ curves="SELECT t.config_hash, c.epoch, quote(c.train_loss), quote(c.val_loss), q
 [[ $(sqlite3 "$work/k.db" "PRAGMA integrity_check") == ok ]] || { echo "FAIL: integrity_check"; fail=1; }
 echo "killed $kills times ($stale_seen left stale running rows), resumed to $total trials identical to the reference"
 
+# Ctrl-C (SIGINT to the supervisor): in-flight trials finish, the run exits 130 and prints the
+# command that resumes; that command completes the sweep with the reference's numbers.
+rm -f "$work/i.db"*
+"$lb" run "${sweep[@]}" --db "$work/i.db" >"$work/i.out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid; rc=$?
+if [[ $rc != 130 ]] || ! grep -q "Resume with:" "$work/i.out"; then
+  echo "FAIL: Ctrl-C -> exit $rc:"; cat "$work/i.out"; fail=1
+fi
+[[ $(sqlite3 "$work/i.db" "SELECT count(*) FROM trials WHERE status = 'running'") == 0 ]] ||
+  { echo "FAIL: Ctrl-C left trials marked running"; fail=1; }
+"$lb" run "${sweep[@]}" --db "$work/i.db" >/dev/null || { echo "FAIL: resume after Ctrl-C"; fail=1; }
+[[ "$(sqlite3 "$work/ref.db" "$curves")" == "$(sqlite3 "$work/i.db" "$curves")" ]] || { echo "FAIL: Ctrl-C resume differs"; fail=1; }
+echo "Ctrl-C: exit 130 with a resume command; resumed to the reference's numbers"
+
 # Readers in a loop during a sweep (with a busy timeout, as docs/schema.md advises: a reader can
 # meet a lock for a moment while a connection opens or the WAL restarts).
 rm -f "$work/r.db"*

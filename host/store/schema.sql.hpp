@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS curves (
   wall_ms REAL NOT NULL, cpu_ms REAL NOT NULL,
   train_loss REAL, val_loss REAL, val_metric REAL, test_metric REAL,
   grad_norm REAL, layer_grad_norms TEXT, val_metrics TEXT, test_metrics TEXT,
-  PRIMARY KEY (trial_id, epoch));
+  PRIMARY KEY (trial_id, epoch)) WITHOUT ROWID;  -- rows live in key order: one trial's curve is contiguous
 
 -- The DeepOBS protocol: per dataset, model, loss and optimizer, pick the learning rate whose
 -- mean final validation metric over seeds is best, and report its test metric (mean, spread).

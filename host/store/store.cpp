@@ -37,7 +37,15 @@ class Stmt {
     sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
-  Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
+  // Without a copy, for the curve rows' long strings: v must live until the next run().
+  Stmt& bind_static(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_STATIC);
+    return *this;
+  }
+  Stmt& bind(int i, const char* v) {
+    sqlite3_bind_text(s_, i, v, -1, SQLITE_TRANSIENT);
+    return *this;
+  }
   Stmt& bind(int i, double v) {
     if (std::isfinite(v))
       sqlite3_bind_double(s_, i, v);
@@ -301,7 +309,7 @@ void Store::write(const TrialResult& r) {
       c.bind(1, trial_id).bind(2, int64_t(p.epoch)).bind(3, int64_t(p.step)).bind(4, int64_t(p.examples));
       c.bind(5, p.wall_ms).bind(6, p.cpu_ms).bind(7, p.train_loss).bind(8, p.val_loss).bind(9, p.val_metric);
       c.bind(10, p.test_metric).bind(11, p.grad_norm).bind(12, norms_json(p.layer_grad_norms));
-      c.bind(13, p.val_metrics).bind(14, p.test_metrics).run();
+      c.bind_static(13, p.val_metrics).bind_static(14, p.test_metrics).run();
     }
     Stmt u(db_,
            "UPDATE trials SET status=?, message=?, diverged_step=?, steps=?, wall_ms=?, cpu_ms=?, steps_per_s=?,"
