@@ -355,24 +355,37 @@ int cmd_run(const std::vector<std::string>& args) {
   return 0;
 }
 
-int cmd_status(const std::vector<std::string>& args) {
-  po::options_description desc("lossbench status DB");
+namespace {
+// `lossbench CMD DB`: the one positional database, which must exist. Returns false (with the
+// exit code in rc) when it printed help instead.
+bool database_argument(const std::vector<std::string>& args, const char* usage, std::string& db, int& rc) {
+  po::options_description desc(usage);
   std::vector<std::string> dbs;
   desc.add_options()("help,h", "show this help")("db", po::value(&dbs)->composing(), "database (positional)");
   po::variables_map vm;
   parse_or_throw(args, desc, {"db"}, vm);
   if (vm.count("help") || dbs.size() != 1) {
     std::cout << desc;
-    return vm.count("help") ? 0 : 2;
+    rc = vm.count("help") ? 0 : 2;
+    return false;
   }
   if (!std::filesystem::exists(dbs[0])) throw StoreError(dbs[0] + ": no such database");
+  db = dbs[0];
+  return true;
+}
+}  // namespace
+
+int cmd_status(const std::vector<std::string>& args) {
+  std::string db;
+  int rc = 0;
+  if (!database_argument(args, "lossbench status DB", db, rc)) return rc;
   std::vector<std::string> cols;
-  auto rows = Store::query(dbs[0], "SELECT status, count(*) AS trials, printf('%.1f', sum(wall_ms)/1000.0) AS seconds"
-                                   " FROM trials GROUP BY status ORDER BY count(*) DESC", &cols);
+  auto rows = Store::query(db, "SELECT status, count(*) AS trials, printf('%.1f', sum(wall_ms)/1000.0) AS seconds"
+                               " FROM trials GROUP BY status ORDER BY count(*) DESC", &cols);
   print_table(std::cout, cols, rows);
-  auto s = Store::query(dbs[0], "SELECT id, started_at, coalesce(ended_at, '(running or killed)') FROM sweeps ORDER BY id DESC LIMIT 1");
+  auto s = Store::query(db, "SELECT id, started_at, coalesce(ended_at, '(running or killed)') FROM sweeps ORDER BY id DESC LIMIT 1");
   if (!s.empty()) std::cout << "last sweep #" << s[0][0] << " started " << s[0][1] << ", ended " << s[0][2] << "\n";
-  auto f = Store::query(dbs[0], "SELECT status, loss, optimizer, lr, message FROM failures LIMIT 5", &cols);
+  auto f = Store::query(db, "SELECT status, loss, optimizer, lr, message FROM failures LIMIT 5", &cols);
   if (!f.empty()) {
     std::cout << "\nfirst failures:\n";
     print_table(std::cout, cols, f);
@@ -381,17 +394,10 @@ int cmd_status(const std::vector<std::string>& args) {
 }
 
 int cmd_top(const std::vector<std::string>& args) {
-  po::options_description desc("lossbench top DB");
-  std::vector<std::string> dbs;
-  desc.add_options()("help,h", "show this help")("db", po::value(&dbs)->composing(), "database (positional)");
-  po::variables_map vm;
-  parse_or_throw(args, desc, {"db"}, vm);
-  if (vm.count("help") || dbs.size() != 1) {
-    std::cout << desc;
-    return vm.count("help") ? 0 : 2;
-  }
-  if (!std::filesystem::exists(dbs[0])) throw StoreError(dbs[0] + ": no such database");
-  print_leaderboard(std::cout, dbs[0]);
+  std::string db;
+  int rc = 0;
+  if (!database_argument(args, "lossbench top DB", db, rc)) return rc;
+  print_leaderboard(std::cout, db);
   return 0;
 }
 

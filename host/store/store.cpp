@@ -89,6 +89,18 @@ std::string machine_description() {
   return std::string(host) + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores";
 }
 
+// A short-lived connection to an existing database (the store's own is the writer's).
+sqlite3* open_existing(const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw StoreError(path + ": cannot open database: " + msg);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  return db;
+}
+
 std::string norms_json(const std::vector<double>& v) {
   std::string s = "[";
   for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + (std::isfinite(v[i]) ? format_double(v[i]) : "null");
@@ -141,6 +153,7 @@ Store::Store(const std::string& path) : path_(path) {
   try {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA cache_size=-32768");  // 32 MiB: a long sweep's curve index stays in memory
     exec("PRAGMA foreign_keys=ON");
     exec(kSchema);
     exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) + "')");
@@ -331,13 +344,7 @@ void Store::write(const TrialResult& r) {
 
 void Store::record_outcome(const std::string& path, const std::string& hash, const std::string& status,
                            const std::string& message) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw StoreError(path + ": cannot open database: " + msg);
-  }
-  sqlite3_busy_timeout(db, 10000);
+  sqlite3* db = open_existing(path, SQLITE_OPEN_READWRITE);
   try {
     Stmt who(db, "SELECT loss, optimizer FROM trials WHERE config_hash = ?");
     who.bind(1, hash);
@@ -374,13 +381,7 @@ RunLock::~RunLock() {
 
 std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,
                                                    std::vector<std::string>* columns) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw StoreError(path + ": cannot open database: " + msg);
-  }
-  sqlite3_busy_timeout(db, 10000);
+  sqlite3* db = open_existing(path, SQLITE_OPEN_READONLY);
   std::vector<std::vector<std::string>> rows;
   sqlite3_stmt* st = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
