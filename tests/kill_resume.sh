@@ -15,6 +15,10 @@ fail=0
 "$lb" run "${sweep[@]}" --db "$work/ref.db" >/dev/null || { echo "FAIL: reference run"; exit 1; }
 total=$(sqlite3 "$work/ref.db" "SELECT count(*) FROM trials")
 
+# --dry-run estimates the run time from the finished trials of the same dataset and model.
+"$lb" run "${sweep[@]}" --db "$work/ref.db" --dry-run | grep -q "estimate: .* for $total of $total trials" ||
+  { echo "FAIL: --dry-run gave no estimate"; "$lb" run "${sweep[@]}" --db "$work/ref.db" --dry-run; fail=1; }
+
 RANDOM=20261127
 kills=0 stale_seen=0
 for attempt in 1 2 3 4 5 6; do

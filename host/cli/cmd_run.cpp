@@ -8,6 +8,8 @@
 #include "util/strings.hpp"
 
 #include <filesystem>
+#include <map>
+#include <thread>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -250,6 +252,35 @@ void print_table(std::ostream& out, const std::vector<std::string>& cols,
   }
 }
 
+// Run-time estimate for --dry-run from finished trials "of similar shape": same dataset and model,
+// per epoch, times the planned epochs. Trials with no such neighbour in the database are left out
+// of the estimate, and the line says how many it covers.
+void print_estimate(std::ostream& out, const Plan& plan, const SweepSpec& spec) {
+  if (!std::filesystem::exists(spec.db)) return;
+  auto rows = Store::query(spec.db,
+                           "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
+                           " WHERE status IN ('done', 'timeout') AND epochs > 0 GROUP BY dataset, model");
+  std::map<std::pair<std::string, std::string>, double> ms_per_epoch;
+  size_t basis = 0;
+  for (const auto& r : rows) {
+    ms_per_epoch[{r[0], r[1]}] = std::stod(r[2]);
+    basis += std::stoul(r[3]);
+  }
+  double ms = 0;
+  size_t known = 0;
+  for (const auto& t : plan.trials) {
+    auto it = ms_per_epoch.find({t.data->data.spec, t.model.text});
+    if (it == ms_per_epoch.end()) continue;
+    ms += it->second * t.epochs;
+    ++known;
+  }
+  if (known == 0) return;
+  const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
+  out << "estimate: " << std::fixed << std::setprecision(0) << ms / 1e3 / threads << " s on " << threads
+      << " threads for " << known << " of " << plan.trials.size() << " trials, from " << basis
+      << " finished trials of the same dataset and model in " << spec.db << "\n";
+}
+
 void print_leaderboard(std::ostream& out, const std::string& db) {
   std::vector<std::string> cols;
   auto rows = Store::query(db,
@@ -282,17 +313,7 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cout << "\n" << std::flush;
   }
   if (ra.dry_run) {
-    if (std::filesystem::exists(ra.spec.db)) {
-      auto r = Store::query(ra.spec.db,
-                            "SELECT count(*), avg(wall_ms) FROM trials WHERE status IN ('done','diverged','timeout')");
-      if (!r.empty() && r[0][0] != "0") {
-        const double ms = std::stod(r[0][1]);
-        const int threads = ra.spec.threads > 0 ? ra.spec.threads : int(std::thread::hardware_concurrency());
-        std::cout << "estimate: " << std::fixed << std::setprecision(0)
-                  << ms * double(plan.trials.size()) / 1e3 / threads << " s on " << threads
-                  << " threads, from the mean of " << r[0][0] << " finished trials in " << ra.spec.db << "\n";
-      }
-    }
+    print_estimate(std::cout, plan, ra.spec);
     return 0;
   }
   std::filesystem::path dbp(ra.spec.db);
