@@ -193,6 +193,7 @@ int main(int argc, char** argv) {
   s1.batch_size = 32;
   Plan plan = expand(s1, reg);
   std::ostream null_out(nullptr);
+  double writer_share = 0;  // the writer's CPU time over the trials' CPU time, last database run
   auto sweep_rate = [&](int threads, bool database) {
     s1.threads = threads;
     RunOptions opt;
@@ -204,6 +205,7 @@ int main(int argc, char** argv) {
     if (database) {
       Store store(db);
       st = run_sweep(plan, s1, store, opt, null_out);
+      writer_share = store.writer_cpu_ms() / st.trial_cpu_ms;
     } else {
       NullSink sink;
       st = run_sweep(plan, s1, sink, opt, null_out);
@@ -224,11 +226,13 @@ int main(int argc, char** argv) {
   const long rss_after_two = current_rss_kb();
   std::cout << "\nS1 (" << plan.trials.size() << " trials, " << s1.epochs << " epochs): " << fixed(t1, 0)
             << " trials/min on 1 thread, " << fixed(t2, 0) << " on 2 (" << fixed(t2 / t1, 2) << "x); null sink "
-            << fixed(t2null, 0) << " trials/min: the database costs " << fixed((t2null / t2 - 1) * 100, 1) << "%\n";
+            << fixed(t2null, 0) << " trials/min: the database costs " << fixed((t2null / t2 - 1) * 100, 1)
+            << "% of wall time; the writer thread's CPU time is " << fixed(writer_share * 100, 2)
+            << "% of the trials' CPU time\n";
   std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after " << v1.size() * 3
             << " sweeps, " << rss_after_two / 1024 << " after one more; peak " << peak_rss_kb() / 1024 << " MiB\n";
   json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs << ",\"t1\":" << t1
-       << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"rss_kb\":[" << rss_before << "," << rss_after_one
+       << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"writer_cpu_share\":" << writer_share << ",\"rss_kb\":[" << rss_before << "," << rss_after_one
        << "," << rss_after_two << "],\"peak_rss_kb\":" << peak_rss_kb() << "}";
 
   // Curve-row ingest: 500 trials x 400 evaluation points through the writer thread.

@@ -277,6 +277,8 @@ void Store::writer_loop() {
     running.swap(running_);
     busy_ = true;
     lock.unlock();
+    timespec c0{}, c1{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     try {
       if (error_.empty()) {
         if (!running.empty()) {
@@ -299,7 +301,9 @@ void Store::writer_loop() {
       error_ = e.what();
       lock.unlock();
     }
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
     lock.lock();
+    writer_cpu_ms_ += double(c1.tv_sec - c0.tv_sec) * 1e3 + double(c1.tv_nsec - c0.tv_nsec) * 1e-6;
     busy_ = false;
     drained_.notify_all();
   }

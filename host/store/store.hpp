@@ -54,6 +54,11 @@ class Store final : public ResultSink {
   static void record_outcome(const std::string& path, const std::string& hash, const std::string& status,
                              const std::string& message);
   const std::string& path() const { return path_; }
+  // CPU time the writer thread has spent writing, for the benchmark's cost of recording.
+  double writer_cpu_ms() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return writer_cpu_ms_;
+  }
 
   // For the status/top commands and tests: runs a query and returns rows of text cells.
   static std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql,
@@ -71,6 +76,7 @@ class Store final : public ResultSink {
   std::deque<TrialResult> queue_;
   std::deque<std::string> running_;
   bool stop_ = false, busy_ = false;
+  double writer_cpu_ms_ = 0;
   std::string error_;
   std::thread writer_;
 };

@@ -188,6 +188,7 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
 
   const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
   std::atomic<size_t> done{0}, diverged{0}, failed{0}, timeout{0}, running{0};
+  std::atomic<int64_t> cpu_us{0};
   std::atomic<bool> abandon{false};
   const auto t0 = std::chrono::steady_clock::now();
   const bool tty = isatty(STDERR_FILENO) && &progress == &std::cerr;
@@ -237,6 +238,7 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
     notify(options.notify_fd, 'E', c.hash);
     if (r.status == "abandoned") return;  // stays pending: the next run redoes it
     (r.status == "done" ? done : r.status == "diverged" ? diverged : r.status == "timeout" ? timeout : failed)++;
+    cpu_us += int64_t(r.cpu_ms * 1e3);
     store.submit(std::move(r));
   };
   // Crash suspects first, alone, so that a second crash names its culprit.
@@ -257,6 +259,7 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
   report(true);
   st.done = done, st.diverged = diverged, st.failed = failed, st.timeout = timeout;
   st.seconds = elapsed();
+  st.trial_cpu_ms = double(cpu_us.load()) / 1e3;
   st.interrupted = g_interrupts > 0;
   return st;
 }

@@ -16,18 +16,32 @@ class AdamUpdate {
         m_(Eigen::VectorXd::Zero(n)), v_(Eigen::VectorXd::Zero(n)),
         vmax_(Eigen::VectorXd::Zero(amsgrad_ ? n : 0)) {}
 
+  // One pass over memory: m, v (and vmax) and x are updated element by element, which the
+  // compiler vectorizes (built-ins are compiled with -fno-math-errno, so sqrt needs no branch).
   template <class G>
   void apply(lossbench::VectorView x, const G& g, double lr, uint64_t t) {
-    m_ = beta1_ * m_ + (1.0 - beta1_) * g;
-    v_ = beta2_ * v_ + (1.0 - beta2_) * g.cwiseAbs2();
     const double bc1 = 1.0 - std::pow(beta1_, double(t));
     const double bc2_sqrt = std::sqrt(1.0 - std::pow(beta2_, double(t)));
-    const double step = lr / bc1;
+    const double step = lr / bc1, b1 = beta1_, b2 = beta2_, c1 = 1.0 - beta1_, c2 = 1.0 - beta2_, eps = eps_;
+    const lossbench::Index n = x.size();
+    double* __restrict xp = x.data();
+    const double* __restrict gp = g.data();
+    double* __restrict m = m_.data();
+    double* __restrict v = v_.data();
     if (amsgrad_) {
-      vmax_ = vmax_.cwiseMax(v_);
-      x.array() -= step * m_.array() / (vmax_.array().sqrt() / bc2_sqrt + eps_);
+      double* __restrict vmax = vmax_.data();
+      for (lossbench::Index i = 0; i < n; ++i) {
+        m[i] = b1 * m[i] + c1 * gp[i];
+        v[i] = b2 * v[i] + c2 * gp[i] * gp[i];
+        vmax[i] = vmax[i] > v[i] ? vmax[i] : v[i];
+        xp[i] -= step * m[i] / (std::sqrt(vmax[i]) / bc2_sqrt + eps);
+      }
     } else {
-      x.array() -= step * m_.array() / (v_.array().sqrt() / bc2_sqrt + eps_);
+      for (lossbench::Index i = 0; i < n; ++i) {
+        m[i] = b1 * m[i] + c1 * gp[i];
+        v[i] = b2 * v[i] + c2 * gp[i] * gp[i];
+        xp[i] -= step * m[i] / (std::sqrt(v[i]) / bc2_sqrt + eps);
+      }
     }
   }
 
