@@ -100,7 +100,8 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
       "max-memory", po::value<std::string>(), "address-space cap of the worker, e.g. 4G (default: 75% of RAM)")(
       "max-retries", po::value<std::string>()->default_value("1"), "times a trial that crashes alone is re-run")(
       "hang-timeout", po::value<std::string>(),
-      "seconds a plugin call may run before the worker is killed (default: 2 x time_budget + 30, or 1800)");
+      "seconds a trial may go without finishing an epoch before the worker is killed as hung (default: "
+      "2 x time_budget + 30, or 1800)");
   po::options_description internal;
   internal.add_options()("internal-worker-fd", po::value<int>())("internal-solo", po::value<std::string>())(
       "internal-max-memory", po::value<std::string>());

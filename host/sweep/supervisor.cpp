@@ -138,7 +138,10 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
             const std::string line = buf.substr(0, nl);
             buf.erase(0, nl + 1);
             if (line.size() < 3) continue;
-            if (line[0] == 'S') in_flight[line.substr(2)] = std::chrono::steady_clock::now();
+            // A start or a finished epoch resets the trial's clock: a hang is a stretch without
+            // progress, so a long trial that keeps finishing epochs is never taken for one.
+            if (line[0] == 'S' || (line[0] == 'B' && in_flight.count(line.substr(2))))
+              in_flight[line.substr(2)] = std::chrono::steady_clock::now();
             if (line[0] == 'E') in_flight.erase(line.substr(2)), suspects.erase(line.substr(2));
           }
         }
@@ -169,9 +172,9 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
     if (!hung.empty()) {
       for (const auto& h : hung) {
         Store::record_outcome(o.db, h, "timeout",
-                              "a plugin call did not return within " + format_double(o.hang_timeout_s) +
-                                  " s; the worker was killed");
-        log << "lossbench: trial " << short_hash(h) << " hung for " << format_double(o.hang_timeout_s)
+                              "no progress for " + format_double(o.hang_timeout_s) +
+                                  " s (a plugin call did not return); the worker was killed");
+        log << "lossbench: trial " << short_hash(h) << " made no progress for " << format_double(o.hang_timeout_s)
             << " s: recorded as timeout, worker restarted\n";
         ++res.hung;
         in_flight.erase(h);

@@ -233,7 +233,9 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
     store.mark_running(c.hash);
     notify(options.notify_fd, 'S', c.hash);
     ++running;
-    TrialResult r = run_trial(c, abandon);
+    TrialResult r = options.notify_fd < 0
+                        ? run_trial(c, abandon)
+                        : run_trial(c, abandon, [&] { notify(options.notify_fd, 'B', c.hash); });
     --running;
     notify(options.notify_fd, 'E', c.hash);
     if (r.status == "abandoned") return;  // stays pending: the next run redoes it

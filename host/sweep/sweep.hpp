@@ -76,7 +76,7 @@ struct RunStats {
 
 struct RunOptions {
   bool force = false;         // re-run trials the store already holds finished
-  int notify_fd = -1;         // worker mode: "S <hash>" / "E <hash>" lines to the supervisor
+  int notify_fd = -1;         // worker mode: "S|B|E <hash>" lines (start, an epoch done, end)
   std::set<std::string> solo; // trials to run first, one at a time (crash suspects)
 };
 

@@ -60,7 +60,8 @@ std::string TrialConfig::canonical() const {
          ";divergence=" + format_double(divergence_factor) + ";metric=" + metric + ";target=" + format_double(target);
 }
 
-TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon) {
+TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
+                      const std::function<void()>& heartbeat) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   const double cpu0 = thread_cpu_ms();
@@ -210,6 +211,7 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon) {
         r.diverged_step = int64_t(t);
         return finish("diverged", "non-finite parameters at step " + std::to_string(t));
       }
+      if (heartbeat) heartbeat();
       if (epoch % c.eval_every == 0 || epoch == c.epochs) {
         const double tl = evaluate(epoch);
         if (!std::isfinite(tl) || tl > c.divergence_factor * std::max(start_loss, 1e-12)) {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +78,8 @@ struct TrialResult {
   std::vector<CurvePoint> curve;
 };
 
-TrialResult run_trial(const TrialConfig& config, const std::atomic<bool>& abandon);
+// heartbeat, when set, is called after every epoch: the supervisor's sign that the trial is alive.
+TrialResult run_trial(const TrialConfig& config, const std::atomic<bool>& abandon,
+                      const std::function<void()>& heartbeat = {});
 
 }  // namespace lossbench
