@@ -119,7 +119,7 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
     const bool section = key.rfind("loss.", 0) == 0 || key.rfind("optimizer.", 0) == 0;
     if (!section || std::count(key.begin(), key.end(), '.') != 2) {
       std::vector<std::string> names;
-      for (const auto& opt : all.options()) names.push_back(opt->long_name());
+      for (const auto& opt : visible.options()) names.push_back(opt->long_name());
       throw po::error(where + "unknown option '" + key + "'" + did_you_mean(key, names) +
                       " (hyperparameters go in sections like [optimizer.adam])");
     }
