@@ -54,6 +54,13 @@ Dataset classification(int n, int d, int k) {
   return ds;
 }
 
+// k cluster centers, uniform in [-half_width, half_width]^d.
+RowMatrix uniform_centers(int k, int d, double half_width, Rng& r) {
+  RowMatrix c(k, d);
+  for (Eigen::Index i = 0; i < c.size(); ++i) c.data()[i] = half_width * r.uniform(-1, 1);
+  return c;
+}
+
 // y = X w + noise; noise Gaussian (df = 0) or Student-t with df degrees of freedom; a fraction
 // of rows gets a gross outlier of outlier_scale standard deviations of y.
 Dataset linear_family(const Params& p, Rng& r, bool t_noise) {
@@ -112,8 +119,7 @@ const std::vector<Generator>& table() {
          const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000), k = as_int(p, "k", 2, 1000);
          const double sd = in_range(p, "sd", 0, 1e6);
          Dataset ds = classification(n, d, k);
-         RowMatrix c(k, d);
-         for (Eigen::Index i = 0; i < c.size(); ++i) c.data()[i] = r.uniform(-1, 1);
+         const RowMatrix c = uniform_centers(k, d, 1.0, r);
          for (int i = 0; i < n; ++i) {
            ds.y[i] = i % k;
            for (int j = 0; j < d; ++j) ds.X(i, j) = c(i % k, j) + sd * r.normal();
@@ -139,8 +145,7 @@ const std::vector<Generator>& table() {
          const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000), k = as_int(p, "k", 2, 1000);
          const double flip = in_range(p, "flip", 0, 1);
          Dataset ds = classification(n, d, k);
-         RowMatrix c(k, d);
-         for (Eigen::Index i = 0; i < c.size(); ++i) c.data()[i] = 3 * r.uniform(-1, 1);
+         const RowMatrix c = uniform_centers(k, d, 3.0, r);
          for (int i = 0; i < n; ++i) {
            int label = i % k;
            for (int j = 0; j < d; ++j) ds.X(i, j) = c(label, j) + 0.7 * r.normal();

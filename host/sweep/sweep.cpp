@@ -99,7 +99,7 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
   }
   std::vector<ModelSpec> models;
   for (const auto& m : spec.models) models.push_back(ModelSpec::parse(m));
-  if (!spec.metric.empty()) higher_is_better(spec.metric), Metrics().get(spec.metric);
+  if (!spec.metric.empty()) Metrics().get(spec.metric);  // throws, naming the closest metric
 
   for (const auto& ds : spec.datasets) {
     auto pd = std::make_unique<PreparedData>();
@@ -107,9 +107,11 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
     pd->split = make_split(pd->data, 0);
     plan.data.push_back(std::move(pd));
   }
+  // Each plugin's hyperparameter grid, expanded and validated once.
+  std::vector<std::vector<std::vector<double>>> loss_grids, opt_grids;
   size_t loss_cells = 0, opt_cells = 0;
-  for (const auto& l : losses) loss_cells += hp_grid(*l, spec).size();
-  for (const auto& o : optimizers) opt_cells += hp_grid(*o, spec).size();
+  for (const auto& l : losses) loss_cells += loss_grids.emplace_back(hp_grid(*l, spec)).size();
+  for (const auto& o : optimizers) opt_cells += opt_grids.emplace_back(hp_grid(*o, spec)).size();
   plan.axes = {{"datasets", spec.datasets.size()}, {"models", models.size()},
                {"losses (x hyperparameters)", loss_cells}, {"optimizers (x hyperparameters)", opt_cells},
                {"learning rates", spec.lrs.size()}, {"seeds", spec.seeds.size()}};
@@ -122,21 +124,21 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
       throw std::invalid_argument("metric '" + metric + "' does not apply to dataset '" + pd->data.spec + "' (" +
                                   task_name(task) + ")");
     for (const auto& model : models)
-      for (const auto& l : losses) {
-        const auto loss_grid = hp_grid(*l, spec);
+      for (size_t li = 0; li < losses.size(); ++li) {
+        const auto& l = losses[li];
         if (!l->supports(task)) {
-          plan.skipped += loss_grid.size() * opt_cells * spec.lrs.size() * spec.seeds.size();
+          plan.skipped += loss_grids[li].size() * opt_cells * spec.lrs.size() * spec.seeds.size();
           continue;
         }
-        for (const auto& lhp : loss_grid)
-          for (const auto& o : optimizers)
-            for (const auto& ohp : hp_grid(*o, spec))
+        for (const auto& lhp : loss_grids[li])
+          for (size_t oi = 0; oi < optimizers.size(); ++oi)
+            for (const auto& ohp : opt_grids[oi])
               for (double lr : spec.lrs)
                 for (uint64_t seed : spec.seeds) {
                   TrialConfig c;
                   c.data = pd.get();
                   c.model = model;
-                  c.loss = l, c.optimizer = o, c.loss_hp = lhp, c.optimizer_hp = ohp;
+                  c.loss = l, c.optimizer = optimizers[oi], c.loss_hp = lhp, c.optimizer_hp = ohp;
                   c.lr = lr, c.seed = seed, c.epochs = spec.epochs, c.batch_size = spec.batch_size;
                   c.schedule = spec.schedule, c.eval_every = spec.eval_every;
                   c.time_budget_s = spec.time_budget_s, c.divergence_factor = spec.divergence_factor;

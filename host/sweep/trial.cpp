@@ -99,7 +99,6 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
   std::iota(perm.begin(), perm.end(), 0);
   RowMatrix Xb(B, s.X_train.cols()), yb(B, 1), dout(max_rows, out_cols);
   RowMatrix out_val(s.X_val.rows(), out_cols), out_test(s.X_test.rows(), out_cols);
-  std::vector<double> norms;
 
   // Mean loss of a split (chunked); fills `outputs` when given.
   auto split_loss = [&](const RowMatrix& X, const RowMatrix& y, RowMatrix* outputs, bool grad_of_first) {
@@ -126,17 +125,11 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
     p.epoch = epoch;
     p.step = t;
     p.examples = t == 0 ? 0 : uint64_t(epoch) * uint64_t(n);
-    // Gradient norms: of the last minibatch (free: the optimizer just used it); before any step,
-    // of the first rows of the training split.
-    if (t == 0) {
-      p.train_loss = split_loss(s.X_train, s.y_train, nullptr, true);
-      model.layer_grad_norms(p.layer_grad_norms);
-      p.grad_norm = model.grads().norm();
-    } else {
-      model.layer_grad_norms(p.layer_grad_norms);
-      p.grad_norm = model.grads().norm();
-      p.train_loss = split_loss(s.X_train, s.y_train, nullptr, false);
-    }
+    // Gradient norms: of the last minibatch (free: the optimizer just used it, and a forward
+    // pass leaves it alone); before any step, of the first rows of the training split.
+    p.train_loss = split_loss(s.X_train, s.y_train, nullptr, t == 0);
+    model.layer_grad_norms(p.layer_grad_norms);
+    p.grad_norm = model.grads().norm();
     p.val_loss = split_loss(s.X_val, s.y_val, &out_val, false);
     split_loss(s.X_test, s.y_test, &out_test, false);
     const Metrics mv = compute_metrics(task, d.n_classes, out_val, s.y_val, s.y_mean, s.y_std);
