@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <unistd.h>
 
 using namespace lossbench;
@@ -203,15 +204,25 @@ TEST_CASE("metrics match scikit-learn on fixed outputs", "[data]") {
 }
 
 TEST_CASE("the MLP's vectorized tanh agrees with std::tanh to 1e-14", "[data]") {
-  Mlp m({{1, 1, Activation::Tanh}}, 2001);
+  // Near 0 (the Taylor branch and its edge at 0.04), up to +-25, extremes, and an odd count so
+  // the scalar tail runs too.
+  std::vector<double> xs;
+  for (int i = 0; i <= 1000; ++i) xs.push_back((i - 500) * 1e-4);
+  for (int i = 0; i < 1000; ++i) xs.push_back((i - 500) * 0.05);
+  for (double v : {0.04, -0.04, 0.0399999, 0.0400001, 1e-310, -1e-300, 700.0, -750.0, 1e300, -0.0,
+                   std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()})
+    xs.push_back(v);
+  const Eigen::Index n = Eigen::Index(xs.size());
+  Mlp m({{1, 1, Activation::Tanh}}, n);
   m.params() << 1.0, 0.0;  // W = 1, b = 0: the output is tanh of the input
-  RowMatrix X(2001, 1);
-  for (int i = 0; i < 2001; ++i) X(i, 0) = i <= 1000 ? (i - 500) * 1e-4 : (i - 1500) * 0.05;  // near 0 and +-25
+  RowMatrix X = Eigen::Map<RowMatrix>(xs.data(), n, 1);
   const RowMatrix y = m.forward(X);
   double worst = 0;
-  for (int i = 0; i < 2001; ++i) {
+  for (Eigen::Index i = 0; i < n; ++i) {
     const double want = std::tanh(X(i, 0));
     worst = std::max(worst, want == 0 ? std::abs(y(i, 0)) : std::abs(y(i, 0) - want) / std::abs(want));
   }
   CHECK(worst < 1e-14);
+  X(3, 0) = NAN;  // a diverged model's NaN must survive the activation
+  CHECK(std::isnan(m.forward(X)(3, 0)));
 }
