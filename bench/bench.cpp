@@ -4,12 +4,14 @@
 // /usr/bin/python3 has torch, PyTorch on the same data and protocol (bench/torch_workloads.py).
 // Figures are ratios to those baselines; absolute seconds drift between runs on shared machines.
 //
-// usage: lossbench_bench [--quick] [--out DIR] [--no-torch]      (bench/run.sh builds and runs it)
+// usage: lossbench_bench [--quick] [--out DIR] [--no-torch] [--only W2,S1,...] [--reps N]
+// (bench/run.sh builds and runs it; --only and --reps are for comparing two builds of one part)
 #include "data/dataset.hpp"
 #include "plugins/registry.hpp"
 #include "store/store.hpp"
 #include "sweep/sweep.hpp"
 #include "sweep/trial.hpp"
+#include "util/rng.hpp"
 #include "util/strings.hpp"
 
 #include <Eigen/Core>
@@ -55,6 +57,13 @@ long current_rss_kb() {
   return rss * (sysconf(_SC_PAGE_SIZE) / 1024);
 }
 
+// CPU seconds of the whole process (every thread: trials, writer, main), user + system.
+double process_cpu_s() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
 long peak_rss_kb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -98,19 +107,26 @@ std::string fixed(double v, int digits) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   bool quick = false, torch = true;
   std::string out = "bench/out";
+  std::vector<std::string> only;  // empty: everything
+  int reps_arg = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") quick = true;
     else if (a == "--no-torch") torch = false;
     else if (a == "--out" && i + 1 < argc) out = argv[++i];
+    else if (a == "--only" && i + 1 < argc) only = split(argv[++i], ',');
+    else if (a == "--reps" && i + 1 < argc) reps_arg = std::atoi(argv[++i]);
     else {
-      std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch]\n";
+      std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch] [--only W1,W2,W3,W4,S1,ingest,torch] [--reps N]\n";
       return 2;
     }
   }
+  auto wanted = [&](const std::string& part) {
+    return only.empty() || std::find(only.begin(), only.end(), part) != only.end();
+  };
   fs::create_directories(out);
   Registry reg = load_plugins({});
   if (!reg.failures().empty()) {
@@ -119,7 +135,7 @@ int main(int argc, char** argv) {
   }
   const double peak = gemm_peak_flops();
   std::cout << "GEMM peak (Eigen, 1 core, 1024^3): " << fixed(peak / 1e9, 1) << " GFLOP/s\n\n";
-  const int reps = quick ? 1 : 3;
+  const int reps = reps_arg > 0 ? reps_arg : quick ? 1 : 3;
 
   const std::vector<Workload> ws = {
       {"W1", "digits", "linear", "cross_entropy", "adam", 1e-3, 32, 50},
@@ -133,10 +149,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> names;
   std::vector<double> ours, floors, steps_of;
   {
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(out + "/bench.db" + ext);  // an output: fresh each run
     Store store(out + "/bench.db");
     SweepSpec none;
     const int64_t sweep_id = store.begin_sweep("bench", ws.size(), 0);
     for (const auto& w : ws) {
+      if (!wanted(w.name)) continue;
       PreparedData d;
       d.data = load_dataset(w.dataset);
       d.split = make_split(d.data, 0);
@@ -181,70 +199,79 @@ int main(int argc, char** argv) {
   }
 
   // S1: 90 trials of W2's model and data; 1 and 2 threads; the database against a null sink.
-  SweepSpec s1;
-  s1.datasets = {"digits"};
-  s1.models = {"mlp(hidden=64x64,activation=tanh)"};
-  s1.losses = {"cross_entropy", "multi_margin"};
-  s1.optimizers = {"sgd", "adagrad", "rmsprop", "adam"};
-  s1.hyperparams["optimizer.sgd"]["momentum"] = {0.0, 0.9};
-  s1.lrs = {1e-3, 1e-2, 1e-1};
-  s1.seeds = {0, 1, 2};
-  s1.epochs = quick ? 4 : 20;
-  s1.batch_size = 32;
-  Plan plan = expand(s1, reg);
-  std::ostream null_out(nullptr);
-  double writer_share = 0;  // the writer's CPU time over the trials' CPU time, last database run
-  auto sweep_rate = [&](int threads, bool database) {
-    s1.threads = threads;
-    RunOptions opt;
-    opt.force = true;
-    const std::string db = out + "/s1.db";
-    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
-    const double t0 = now_s();
-    RunStats st;
-    if (database) {
-      Store store(db);
-      st = run_sweep(plan, s1, store, opt, null_out);
-      writer_share = store.writer_cpu_ms() / st.trial_cpu_ms;
-    } else {
-      NullSink sink;
-      st = run_sweep(plan, s1, sink, opt, null_out);
+  if (wanted("S1")) {
+    SweepSpec s1;
+    s1.datasets = {"digits"};
+    s1.models = {"mlp(hidden=64x64,activation=tanh)"};
+    s1.losses = {"cross_entropy", "multi_margin"};
+    s1.optimizers = {"sgd", "adagrad", "rmsprop", "adam"};
+    s1.hyperparams["optimizer.sgd"]["momentum"] = {0.0, 0.9};
+    s1.lrs = {1e-3, 1e-2, 1e-1};
+    s1.seeds = {0, 1, 2};
+    s1.epochs = quick ? 4 : 20;
+    s1.batch_size = 32;
+    Plan plan = expand(s1, reg);
+    std::ostream null_out(nullptr);
+    double writer_share = 0;  // the writer's CPU time over the trials' CPU time, last database run
+    double cpu_s = 0;         // the last run's process CPU time
+    auto sweep_rate = [&](int threads, bool database) {
+      s1.threads = threads;
+      RunOptions opt;
+      opt.force = true;
+      const std::string db = out + "/s1.db";
+      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
+      const double t0 = now_s(), c0 = process_cpu_s();
+      RunStats st;
+      if (database) {
+        Store store(db);
+        st = run_sweep(plan, s1, store, opt, null_out);
+        writer_share = store.writer_cpu_ms() / st.trial_cpu_ms;
+      } else {
+        NullSink sink;
+        st = run_sweep(plan, s1, sink, opt, null_out);
+      }
+      cpu_s = process_cpu_s() - c0;
+      return double(st.done + st.diverged) / ((now_s() - t0) / 60.0);
+    };
+    const long rss_before = current_rss_kb();
+    // Alternating runs, medians: the database and the null sink see the same machine noise.
+    // Process CPU time is the steadier measure of what recording costs: other programs' load moves
+    // wall time far more than it moves the CPU time this process spends.
+    std::vector<double> v1, v2, vnull, cpu2, cpunull;
+    for (int k = 0; k < (reps_arg > 0 ? reps_arg : quick ? 1 : 3); ++k) {
+      v1.push_back(sweep_rate(1, true));
+      v2.push_back(sweep_rate(2, true));
+      cpu2.push_back(cpu_s);
+      vnull.push_back(sweep_rate(2, false));
+      cpunull.push_back(cpu_s);
     }
-    return double(st.done + st.diverged) / ((now_s() - t0) / 60.0);
-  };
-  const long rss_before = current_rss_kb();
-  // Alternating runs, medians: the database and the null sink see the same machine noise.
-  std::vector<double> v1, v2, vnull;
-  for (int k = 0; k < (quick ? 1 : 3); ++k) {
-    v1.push_back(sweep_rate(1, true));
-    v2.push_back(sweep_rate(2, true));
-    vnull.push_back(sweep_rate(2, false));
+    const double t1 = median(v1), t2 = median(v2), t2null = median(vnull);
+    const double cpu_ratio = median(cpu2) / median(cpunull);
+    const long rss_after_one = current_rss_kb();
+    sweep_rate(2, true);
+    const long rss_after_two = current_rss_kb();
+    std::cout << "\nS1 (" << plan.trials.size() << " trials, " << s1.epochs << " epochs): " << fixed(t1, 0)
+              << " trials/min on 1 thread, " << fixed(t2, 0) << " on 2 (" << fixed(t2 / t1, 2) << "x); null sink "
+              << fixed(t2null, 0) << " trials/min: the database costs " << fixed((t2null / t2 - 1) * 100, 1)
+              << "% of wall time, " << fixed((cpu_ratio - 1) * 100, 1)
+              << "% of process CPU time; the writer thread's CPU time is " << fixed(writer_share * 100, 2)
+              << "% of the trials' CPU time\n";
+    std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after " << v1.size() * 3
+              << " sweeps, " << rss_after_two / 1024 << " after one more; peak " << peak_rss_kb() / 1024 << " MiB\n";
+    json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs << ",\"t1\":" << t1
+         << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"cpu_db_over_null\":" << cpu_ratio << ",\"writer_cpu_share\":" << writer_share << ",\"rss_kb\":[" << rss_before << "," << rss_after_one
+         << "," << rss_after_two << "],\"peak_rss_kb\":" << peak_rss_kb() << "}";
   }
-  const double t1 = median(v1), t2 = median(v2), t2null = median(vnull);
-  const long rss_after_one = current_rss_kb();
-  sweep_rate(2, true);
-  const long rss_after_two = current_rss_kb();
-  std::cout << "\nS1 (" << plan.trials.size() << " trials, " << s1.epochs << " epochs): " << fixed(t1, 0)
-            << " trials/min on 1 thread, " << fixed(t2, 0) << " on 2 (" << fixed(t2 / t1, 2) << "x); null sink "
-            << fixed(t2null, 0) << " trials/min: the database costs " << fixed((t2null / t2 - 1) * 100, 1)
-            << "% of wall time; the writer thread's CPU time is " << fixed(writer_share * 100, 2)
-            << "% of the trials' CPU time\n";
-  std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after " << v1.size() * 3
-            << " sweeps, " << rss_after_two / 1024 << " after one more; peak " << peak_rss_kb() / 1024 << " MiB\n";
-  json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs << ",\"t1\":" << t1
-       << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"writer_cpu_share\":" << writer_share << ",\"rss_kb\":[" << rss_before << "," << rss_after_one
-       << "," << rss_after_two << "],\"peak_rss_kb\":" << peak_rss_kb() << "}";
 
-  // Curve-row ingest: 500 trials x 400 evaluation points through the writer thread.
-  {
-    const std::string db = out + "/ingest.db";
-    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
-    Store store(db);
-    std::vector<TrialConfig> cfgs;
+  // Curve-row ingest: 500 trials x 400 evaluation points through the writer thread, rows as a
+  // classification trial of a 3-layer MLP writes them (every metric, three layer norms); the
+  // median of 3 databases.
+  if (wanted("ingest")) {
     PreparedData d;
     d.data = load_dataset("iris");
     d.split = make_split(d.data, 0);
     const int trials = quick ? 100 : 500, points = 400;
+    std::vector<TrialConfig> cfgs;
     for (int i = 0; i < trials; ++i) {
       TrialConfig c;
       c.data = &d;
@@ -256,32 +283,53 @@ int main(int argc, char** argv) {
       c.hash = "ingest-" + std::to_string(i);
       cfgs.push_back(c);
     }
-    const int64_t id = store.begin_sweep("ingest", cfgs.size(), 0);
-    store.add_pending(id, cfgs, true);
-    std::vector<TrialResult> results;
-    for (int i = 0; i < trials; ++i) {
-      TrialResult r;
-      r.hash = cfgs[size_t(i)].hash;
-      r.status = "done";
-      for (int e = 0; e < points; ++e) {
-        CurvePoint p;
-        p.epoch = e, p.step = uint64_t(e) * 10, p.train_loss = 1.0 / (e + 1), p.val_metric = 0.5;
-        p.layer_grad_norms = {0.1};
-        p.val_metrics = p.test_metrics = "{\"accuracy\":0.5}";
-        r.curve.push_back(p);
+    Rng rng(7);
+    auto results_of = [&] {
+      std::vector<TrialResult> results;
+      for (int i = 0; i < trials; ++i) {
+        TrialResult r;
+        r.hash = cfgs[size_t(i)].hash;
+        r.status = "done";
+        for (int e = 0; e < points; ++e) {
+          CurvePoint p;
+          p.epoch = e, p.step = uint64_t(e) * 34, p.examples = uint64_t(e) * 1078;
+          p.wall_ms = e * 3.7 + rng.uniform(0, 1), p.cpu_ms = p.wall_ms * 0.98;
+          p.train_loss = 1.0 / (e + 1) + rng.uniform(0, 1e-3), p.val_loss = p.train_loss * 1.1, p.grad_norm = rng.uniform(0, 1);
+          p.layer_grad_norms = {rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0, 1)};
+          for (Metrics* m : {&p.val, &p.test}) {
+            m->accuracy = rng.uniform(0.5, 1), m->balanced_accuracy = rng.uniform(0.5, 1), m->precision = rng.uniform(0.5, 1);
+            m->recall = rng.uniform(0.5, 1), m->f1 = rng.uniform(0.5, 1), m->log_loss = rng.uniform(0, 2), m->ece = rng.uniform(0, 0.1);
+          }
+          p.val_metric = p.val.accuracy, p.test_metric = p.test.accuracy;
+          r.curve.push_back(p);
+        }
+        r.final_val_metrics = r.curve.back().val.json(LB_TASK_MULTICLASS);
+        r.final_test_metrics = r.curve.back().test.json(LB_TASK_MULTICLASS);
+        results.push_back(std::move(r));
       }
-      results.push_back(std::move(r));
+      return results;
+    };
+    std::vector<double> rates;
+    for (int k = 0; k < (quick ? 1 : 3); ++k) {
+      const std::string db = out + "/ingest.db";
+      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
+      Store store(db);
+      const int64_t id = store.begin_sweep("ingest", cfgs.size(), 0);
+      store.add_pending(id, cfgs, true);
+      std::vector<TrialResult> results = results_of();
+      const double t0 = now_s();
+      for (auto& r : results) store.submit(std::move(r));
+      store.flush();
+      rates.push_back(double(trials) * points / (now_s() - t0));
     }
-    const double t0 = now_s();
-    for (auto& r : results) store.submit(std::move(r));
-    store.flush();
-    const double rows_per_s = double(trials) * points / (now_s() - t0);
-    std::cout << "curve ingest: " << fixed(rows_per_s, 0) << " rows/s (" << trials * points << " rows)\n";
+    const double rows_per_s = median(rates);
+    std::cout << "curve ingest: " << fixed(rows_per_s, 0) << " rows/s (median of " << rates.size() << " x "
+              << trials * points << " rows; " << fs::file_size(out + "/ingest.db") / (trials * points) << " bytes a row)\n";
     json << ",\"ingest_rows_per_s\":" << rows_per_s;
   }
 
   // PyTorch on the same splits, when it is installed.
-  if (torch && std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0) {
+  if (torch && wanted("torch") && std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0) {
     const std::string script = std::string(LOSSBENCH_SOURCE_DIR) + "/bench/torch_workloads.py";
     const std::string cmd = "/usr/bin/python3 " + script + " " + out + " W1 W2 W3 W4 > " + out + "/torch.json";
     if (std::system(cmd.c_str()) == 0) {
@@ -306,4 +354,13 @@ int main(int argc, char** argv) {
   std::ofstream(out + "/bench.json") << json.str();
   std::cout << "\nfigures: " << out << "/bench.json\n";
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "lossbench_bench: " << e.what() << "\n";
+    return 1;
+  }
 }

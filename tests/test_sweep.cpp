@@ -1,5 +1,6 @@
 // The sweep engine end to end: expansion, parallel determinism, resume, failures as outcomes,
 // and the documented example queries.
+#include "store/schema.sql.hpp"
 #include "store/store.hpp"
 #include "sweep/sweep.hpp"
 #include "test_paths.hpp"
@@ -141,6 +142,25 @@ TEST_CASE("divergence and plugin failures are recorded outcomes", "[sweep]") {
   CHECK(Store::query(db, "PRAGMA integrity_check")[0][0] == "ok");
 }
 
+TEST_CASE("each curve row has every metric of its task in its own column", "[sweep]") {
+  const std::string db = scratch_db("metric_columns");
+  run(small_spec(), builtins(), db);
+  // The primary metric is the same number as its column; the other task's columns are NULL.
+  CHECK(Store::query(db, "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id WHERE t.task = 'multiclass'"
+                         " AND (c.val_metric IS NOT c.val_accuracy OR c.test_metric IS NOT c.test_accuracy"
+                         " OR c.val_f1 IS NULL OR c.test_log_loss IS NULL OR c.val_ece IS NULL"
+                         " OR c.val_rmse IS NOT NULL OR c.test_r2 IS NOT NULL)")[0][0] == "0");
+  CHECK(Store::query(db, "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id WHERE t.task = 'regression'"
+                         " AND (c.val_metric IS NOT c.val_rmse OR c.test_metric IS NOT c.test_rmse"
+                         " OR c.val_mae IS NULL OR c.test_r2 IS NULL OR c.val_accuracy IS NOT NULL)")[0][0] == "0");
+  CHECK(Store::query(db, "SELECT count(DISTINCT t.task) FROM curves c JOIN trials t ON t.id = c.trial_id")[0][0] == "2");
+  // The trial's JSON summary is its last curve row.
+  CHECK(Store::query(db, "SELECT count(*) FROM trials t JOIN curves c ON c.trial_id = t.id AND c.epoch = t.epochs"
+                         " WHERE t.status = 'done' AND (json_extract(t.final_test_metrics, '$.f1') IS NOT c.test_f1"
+                         " OR json_extract(t.final_val_metrics, '$.mae') IS NOT c.val_mae)")[0][0] == "0");
+  CHECK(std::stoi(Store::query(db, "SELECT count(*) FROM trials WHERE status = 'done'")[0][0]) > 0);
+}
+
 TEST_CASE("every example query of docs/schema.md runs and returns rows", "[sweep]") {
   const std::string db = scratch_db("docs");
   SweepSpec s = small_spec();
@@ -178,5 +198,5 @@ TEST_CASE("a database of another program or schema is refused, naming the path",
   REQUIRE(sqlite3_exec(raw, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr, nullptr, nullptr) ==
           SQLITE_OK);
   sqlite3_close(raw);
-  CHECK_THROWS_WITH(Store(old), Catch::Contains("schema version 99, this lossbench writes 1"));
+  CHECK_THROWS_WITH(Store(old), Catch::Contains("schema version 99, this lossbench writes " + std::to_string(kSchemaVersion)));
 }

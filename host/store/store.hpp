@@ -67,11 +67,12 @@ class Store final : public ResultSink {
  private:
   void exec(const std::string& sql);
   void writer_loop();
-  void write(const TrialResult& r);
+  void write(const std::deque<TrialResult>& batch);
 
   std::string path_;
   sqlite3* db_ = nullptr;
-  std::mutex mu_;
+  std::mutex mu_;     // the queues and flags below
+  std::mutex db_mu_;  // db_: the writer's batches and the sweep-level calls take turns
   std::condition_variable cv_, drained_;
   std::deque<TrialResult> queue_;
   std::deque<std::string> running_;

@@ -22,10 +22,10 @@ bool higher_is_better(const std::string& m) {
 const char* default_metric(lb_task task) { return task == LB_TASK_REGRESSION ? "rmse" : "accuracy"; }
 
 double Metrics::get(const std::string& name) const {
-  const double* v[] = {&rmse, &mae, &r2, &accuracy, &balanced_accuracy, &precision, &recall, &f1, &log_loss, &ece};
+  const auto v = values();
   const auto& n = metric_names();
   for (size_t i = 0; i < n.size(); ++i)
-    if (n[i] == name) return *v[i];
+    if (n[i] == name) return v[i];
   throw std::invalid_argument("unknown metric '" + name + "'" + did_you_mean(name, n));
 }
 

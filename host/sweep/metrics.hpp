@@ -3,6 +3,7 @@
 // units; classification metrics read outputs as logits (sigmoid for one column, softmax for K).
 #include "data/dataset.hpp"
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ struct Metrics {
   // classification
   double accuracy = NAN, balanced_accuracy = NAN, precision = NAN, recall = NAN, f1 = NAN,
          log_loss = NAN, ece = NAN;
+  // Every metric, in metric_names() order.
+  std::array<double, 10> values() const {
+    return {rmse, mae, r2, accuracy, balanced_accuracy, precision, recall, f1, log_loss, ece};
+  }
   // The named metric; throws std::invalid_argument for a name that is not one of metric_names().
   double get(const std::string& name) const;
   std::string json(lb_task task) const;

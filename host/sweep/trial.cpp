@@ -132,12 +132,10 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
     p.grad_norm = model.grads().norm();
     p.val_loss = split_loss(s.X_val, s.y_val, &out_val, false);
     split_loss(s.X_test, s.y_test, &out_test, false);
-    const Metrics mv = compute_metrics(task, d.n_classes, out_val, s.y_val, s.y_mean, s.y_std);
-    const Metrics mt = compute_metrics(task, d.n_classes, out_test, s.y_test, s.y_mean, s.y_std);
-    p.val_metric = mv.get(c.metric);
-    p.test_metric = mt.get(c.metric);
-    p.val_metrics = mv.json(task);
-    p.test_metrics = mt.json(task);
+    p.val = compute_metrics(task, d.n_classes, out_val, s.y_val, s.y_mean, s.y_std);
+    p.test = compute_metrics(task, d.n_classes, out_test, s.y_test, s.y_mean, s.y_std);
+    p.val_metric = p.val.get(c.metric);
+    p.test_metric = p.test.get(c.metric);
     p.wall_ms = wall_ms();
     p.cpu_ms = thread_cpu_ms() - cpu0;
     const bool better = std::isfinite(p.val_metric) &&
@@ -156,6 +154,10 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
     r.steps = t;
     r.wall_ms = wall_ms();
     r.cpu_ms = thread_cpu_ms() - cpu0;
+    if (!r.curve.empty()) {
+      r.final_val_metrics = r.curve.back().val.json(task);
+      r.final_test_metrics = r.curve.back().test.json(task);
+    }
     for (auto it = r.curve.rbegin(); it != r.curve.rend(); ++it)
       if (std::isfinite(it->val_metric)) {
         r.final_val = it->val_metric, r.final_test = it->test_metric;

@@ -61,7 +61,7 @@ struct CurvePoint {
   double wall_ms = 0, cpu_ms = 0;
   double train_loss = NAN, val_loss = NAN, val_metric = NAN, test_metric = NAN, grad_norm = NAN;
   std::vector<double> layer_grad_norms;
-  std::string val_metrics, test_metrics;  // JSON objects
+  Metrics val, test;  // every metric; NaN where the task has none
 };
 
 struct TrialResult {
@@ -75,6 +75,7 @@ struct TrialResult {
   int best_val_epoch = -1;
   int epochs_to_target = -1;
   double time_to_target_ms = NAN;
+  std::string final_val_metrics, final_test_metrics;  // JSON: the last evaluation's metrics
   std::vector<CurvePoint> curve;
 };
 
