@@ -54,6 +54,15 @@ Dataset classification(int n, int d, int k) {
   return ds;
 }
 
+// Generated data must be the same bits in every build (its hash is part of each trial's
+// identity), so sums run in one fixed order here, never through Eigen's vectorized reductions
+// (whose order follows the packet width), and this file is compiled with -ffp-contract=off.
+double ordered_dot(const double* a, const double* b, int n) {
+  double s = 0;
+  for (int j = 0; j < n; ++j) s += a[j] * b[j];
+  return s;
+}
+
 // k cluster centers, uniform in [-half_width, half_width]^d.
 RowMatrix uniform_centers(int k, int d, double half_width, Rng& r) {
   RowMatrix c(k, d);
@@ -71,7 +80,7 @@ Dataset linear_family(const Params& p, Rng& r, bool t_noise) {
   for (int j = 0; j < d; ++j) w[j] = r.normal();
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < d; ++j) ds.X(i, j) = r.normal();
-  ds.y = ds.X * w;
+  for (int i = 0; i < n; ++i) ds.y[i] = ordered_dot(&ds.X(i, 0), w.data(), d);
   const double df = t_noise ? in_range(p, "df", 0.5, 1e6) : 0;
   for (int i = 0; i < n; ++i) {
     double e = r.normal();
@@ -85,7 +94,11 @@ Dataset linear_family(const Params& p, Rng& r, bool t_noise) {
   }
   if (!t_noise) {
     const double frac = in_range(p, "outliers", 0, 1), scale = in_range(p, "outlier_scale", 0, 1e6);
-    const double sd = std::sqrt((ds.y.array() - ds.y.mean()).square().mean());
+    double mean = 0, ss = 0;
+    for (int i = 0; i < n; ++i) mean += ds.y[i];
+    mean /= n;
+    for (int i = 0; i < n; ++i) ss += (ds.y[i] - mean) * (ds.y[i] - mean);
+    const double sd = std::sqrt(ss / n);
     for (int i = 0; i < n; ++i)
       if (r.uniform() < frac) ds.y[i] += (r.uniform() < 0.5 ? -1 : 1) * scale * sd * (1 + r.uniform());
   }
@@ -220,7 +233,7 @@ const std::vector<Generator>& table() {
          for (int j = 0; j < inf; ++j) w[j] = r.normal() + (r.uniform() < 0.5 ? -1 : 1);
          for (int i = 0; i < n; ++i) {
            for (int j = 0; j < d; ++j) ds.X(i, j) = r.normal();
-           ds.y[i] = ds.X.row(i).dot(w) + 0.5 * r.normal() > 0;
+           ds.y[i] = ordered_dot(&ds.X(i, 0), w.data(), d) + 0.5 * r.normal() > 0;
          }
          return ds;
        }},
