@@ -67,8 +67,8 @@ expect "schema version 99, this lossbench writes " -- run --quiet "${d[@]}" --db
 # A full disk (a file-size limit): the run stops with one line, and what it committed stays.
 full=(--datasets "digits,iris,wine" --models "mlp(hidden=16)" --losses cross_entropy,focal,multi_margin
       --optimizers sgd,adam --lr 0.01,0.1 --seeds 0,1,2 --epochs 30 --quiet --threads 1 --db "$work/full.db")
-# 6 MB: room for the schema and a few commits of 64 KiB pages, not for the whole sweep.
-err=$( (ulimit -f 6000; "$lb" run "${full[@]}") 2>&1 >/dev/null); rc=$?
+# 600 KiB: room for the schema and a few trials, not for the whole sweep.
+err=$( (ulimit -f 600; "$lb" run "${full[@]}") 2>&1 >/dev/null); rc=$?
 if [[ $rc -eq 0 || $err != *"full.db"* || $err != *"finished trials are safe"* ]]; then
   echo "FAIL: full disk -> exit $rc: $err"; fail=1
 fi

@@ -167,12 +167,10 @@ Store::Store(const std::string& path) : path_(path) {
     }
   }
   try {
-    // 64 KiB pages (effective when the file is created): curve rows append to a trial's leaf
-    // with fewer page splits, 1.3-1.5x the rows a second of 4 KiB pages in bench/. The WAL is
-    // checkpointed every 256 pages (16 MiB) so it stays the size it was with 4 KiB pages.
-    exec("PRAGMA page_size=65536");
+    // Pages stay at SQLite's 4 KiB: 64 KiB pages took 1.3-1.5x the curve rows a second in
+    // bench/, but every small commit (a trial starting) then writes whole 64 KiB pages, and S1
+    // ran 5-10% slower beside them.
     exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA wal_autocheckpoint=256");
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA cache_size=-32768");  // 32 MiB: a long sweep's curve index stays in memory
     exec("PRAGMA foreign_keys=ON");
