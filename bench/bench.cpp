@@ -204,15 +204,13 @@ int run(int argc, char** argv) {
   std::cout << "GEMM peak (Eigen, 1 core, 1024^3, best of " << peak_samples << " measurements over the run): "
             << fixed(peak / 1e9, 1) << " GFLOP/s\n";
   json << "{\"gemm_gflops\":" << peak / 1e9;
-  {
-    for (size_t i = 0; i < names.size(); ++i) {
-      floors.push_back(flop_counts[i] / peak);
-      std::cout << names[i] << ": " << fixed(ours[i], 3) << " s, floor " << fixed(floors[i], 4) << " s ("
-                << fixed(ours[i] / floors[i], 2) << "x), " << fixed(ours[i] / steps_of[i] * 1e6, 2) << " us/step, "
-                << final_text[i] << "\n";
-      json << ",\"" << names[i] << "\":{\"seconds\":" << ours[i] << ",\"floor\":" << floors[i]
-           << ",\"us_per_step\":" << ours[i] / steps_of[i] * 1e6 << ",\"test\":" << final_test[i] << "}";
-    }
+  for (size_t i = 0; i < names.size(); ++i) {
+    floors.push_back(flop_counts[i] / peak);
+    std::cout << names[i] << ": " << fixed(ours[i], 3) << " s, floor " << fixed(floors[i], 4) << " s ("
+              << fixed(ours[i] / floors[i], 2) << "x), " << fixed(ours[i] / steps_of[i] * 1e6, 2) << " us/step, "
+              << final_text[i] << "\n";
+    json << ",\"" << names[i] << "\":{\"seconds\":" << ours[i] << ",\"floor\":" << floors[i]
+         << ",\"us_per_step\":" << ours[i] / steps_of[i] * 1e6 << ",\"test\":" << final_test[i] << "}";
   }
 
   // S1: 90 trials of W2's model and data; 1 and 2 threads; the database against a null sink.

@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS curves (
   train_loss REAL, val_loss REAL, val_metric REAL, test_metric REAL,
   grad_norm REAL, layer_grad_norms TEXT,
   -- Every metric of metric_names(), NULL where the task has none. Typed columns rather than a
-  -- JSON object: half the bytes a row, twice the rows a second, and no json_extract to plot one.
+  -- JSON object: less than half the bytes a row, 1.3x the rows a second, no json_extract to plot.
   val_rmse REAL, val_mae REAL, val_r2 REAL, val_accuracy REAL, val_balanced_accuracy REAL,
   val_precision REAL, val_recall REAL, val_f1 REAL, val_log_loss REAL, val_ece REAL,
   test_rmse REAL, test_mae REAL, test_r2 REAL, test_accuracy REAL, test_balanced_accuracy REAL,
