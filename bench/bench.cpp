@@ -17,6 +17,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +25,7 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <thread>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -213,7 +215,8 @@ int run(int argc, char** argv) {
          << ",\"us_per_step\":" << ours[i] / steps_of[i] * 1e6 << ",\"test\":" << final_test[i] << "}";
   }
 
-  // S1: 90 trials of W2's model and data; 1 and 2 threads; the database against a null sink.
+  // S1: 90 trials of W2's model and data; 1 and 2 threads; the database against a null sink and
+  // against itself with a reader polling.
   if (wanted("S1")) {
     SweepSpec s1;
     s1.datasets = {"digits"};
@@ -229,7 +232,10 @@ int run(int argc, char** argv) {
     std::ostream null_out(nullptr);
     double writer_share = 0;  // the writer's CPU time over the trials' CPU time, last database run
     double cpu_s = 0;         // the last run's process CPU time
-    auto sweep_rate = [&](int threads, bool database) {
+    long reader_queries = 0, reader_failures = 0;
+    // database: record into SQLite; reader: meanwhile, another connection polls the database
+    // as `lossbench status` and a dashboard would (progress and the leaderboard, every 50 ms).
+    auto sweep_rate = [&](int threads, bool database, bool reader = false) {
       s1.threads = threads;
       RunOptions opt;
       opt.force = true;
@@ -239,7 +245,24 @@ int run(int argc, char** argv) {
       RunStats st;
       if (database) {
         Store store(db);
+        std::atomic<bool> done{false};
+        std::thread poll;
+        if (reader)
+          poll = std::thread([&] {
+            while (!done.load()) {
+              try {
+                Store::query(db, "SELECT status, count(*) FROM trials GROUP BY status");
+                Store::query(db, "SELECT * FROM leaderboard");
+                reader_queries += 2;
+              } catch (const std::exception&) {
+                ++reader_failures;
+              }
+              std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+          });
         st = run_sweep(plan, s1, store, opt, null_out);
+        done = true;
+        if (poll.joinable()) poll.join();
         writer_share = store.writer_cpu_ms() / st.trial_cpu_ms;
       } else {
         NullSink sink;
@@ -252,15 +275,16 @@ int run(int argc, char** argv) {
     // Alternating runs, best of each: the database and the null sink see the same machine noise.
     // Wall time and process CPU time both move with other programs' load (a shared core runs
     // slower); the writer thread's own CPU time against the trials' is the steadiest measure.
-    std::vector<double> v1, v2, vnull, cpu2, cpunull;
+    std::vector<double> v1, v2, vnull, vread, cpu2, cpunull;
     for (int k = 0; k < (reps_arg > 0 ? reps_arg : quick ? 1 : 5); ++k) {
       v1.push_back(sweep_rate(1, true));
       v2.push_back(sweep_rate(2, true));
       cpu2.push_back(cpu_s);
       vnull.push_back(sweep_rate(2, false));
       cpunull.push_back(cpu_s);
+      vread.push_back(sweep_rate(2, true, true));
     }
-    const double t1 = best(v1, true), t2 = best(v2, true), t2null = best(vnull, true);
+    const double t1 = best(v1, true), t2 = best(v2, true), t2null = best(vnull, true), t2read = best(vread, true);
     const double cpu_ratio = best(cpu2, false) / best(cpunull, false);
     const long rss_after_one = current_rss_kb();
     sweep_rate(2, true);
@@ -272,10 +296,13 @@ int run(int argc, char** argv) {
               << "% of wall time, " << fixed((cpu_ratio - 1) * 100, 1)
               << "% of process CPU time; the writer thread's CPU time is " << fixed(writer_share * 100, 2)
               << "% of the trials' CPU time\n";
-    std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after " << v1.size() * 3
+    std::cout << "S1 with a reader polling the database every 50 ms: " << fixed(t2read, 0) << " trials/min ("
+              << fixed((t2 / t2read - 1) * 100, 1) << "% slower than without; " << reader_queries << " queries, "
+              << reader_failures << " failed)\n";
+    std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after " << v1.size() * 4
               << " sweeps, " << rss_after_two / 1024 << " after one more; peak " << peak_rss_kb() / 1024 << " MiB\n";
     json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs << ",\"t1\":" << t1
-         << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"cpu_db_over_null\":" << cpu_ratio << ",\"writer_cpu_share\":" << writer_share << ",\"rss_kb\":[" << rss_before << "," << rss_after_one
+         << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"t2_reader\":" << t2read << ",\"reader_queries\":" << reader_queries << ",\"reader_failures\":" << reader_failures << ",\"cpu_db_over_null\":" << cpu_ratio << ",\"writer_cpu_share\":" << writer_share << ",\"rss_kb\":[" << rss_before << "," << rss_after_one
          << "," << rss_after_two << "],\"peak_rss_kb\":" << peak_rss_kb() << "}";
   }
 
