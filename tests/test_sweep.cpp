@@ -2,6 +2,8 @@
 // and the documented example queries.
 #include "store/schema.sql.hpp"
 #include "store/store.hpp"
+#include "sweep/metrics.hpp"
+#include "util/strings.hpp"
 #include "sweep/sweep.hpp"
 #include "test_paths.hpp"
 
@@ -182,6 +184,71 @@ TEST_CASE("every example query of docs/schema.md runs and returns rows", "[sweep
     ++n;
   }
   CHECK(n >= 6);
+}
+
+TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays resumable", "[sweep]") {
+  const std::string db = scratch_db("schema1");
+  SweepSpec spec = small_spec();
+  RunStats first = run(spec, builtins(), db);
+  std::string cols = "c.trial_id, c.epoch, quote(c.train_loss), quote(c.val_metric)";
+  for (const char* split : {"val_", "test_"})
+    for (const auto& m : metric_names()) cols += std::string(", quote(c.") + split + m + ")";
+  const std::string all = "SELECT " + cols + " FROM curves c ORDER BY 1, 2";
+  const auto before = Store::query(db, all);
+  REQUIRE(before.size() > 0);
+
+  // Turn it into what version 1 wrote: each split's metrics of its task as one JSON object with
+  // shortest round-trip numbers (SQLite's own json_object would keep only 15 digits).
+  std::string metric_cols;
+  for (const char* split : {"val_", "test_"})
+    for (const auto& m : metric_names()) metric_cols += std::string(metric_cols.empty() ? "" : ", ") + "quote(" + split + m + ")";
+  const auto rows = Store::query(db, "SELECT trial_id, epoch, " + metric_cols + " FROM curves");
+  const size_t k = metric_names().size();
+  auto json_of = [&](const std::vector<std::string>& row, size_t first) {
+    const bool regression = row[first] != "NULL";  // rmse present
+    std::string j = "{";
+    for (size_t i = regression ? 0 : 3; i < (regression ? 3 : k); ++i) {
+      const std::string& v = row[first + i];
+      j += (j.size() > 1 ? ",\"" : "\"") + metric_names()[i] + "\":" + (v == "NULL" ? "null" : format_double(std::stod(v)));
+    }
+    return j + "}";
+  };
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+  auto exec = [&](const std::string& sql) {
+    char* err = nullptr;
+    const int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &err);
+    INFO(sql << ": " << (err ? err : ""));
+    sqlite3_free(err);
+    REQUIRE(rc == SQLITE_OK);
+  };
+  exec("ALTER TABLE curves ADD COLUMN val_metrics TEXT; ALTER TABLE curves ADD COLUMN test_metrics TEXT; BEGIN");
+  for (const auto& row : rows)
+    exec("UPDATE curves SET val_metrics = '" + json_of(row, 2) + "', test_metrics = '" + json_of(row, 2 + k) +
+         "' WHERE trial_id = " + row[0] + " AND epoch = " + row[1]);
+  std::string drop = "COMMIT;";
+  for (const char* split : {"val_", "test_"})
+    for (const auto& m : metric_names()) drop += std::string("ALTER TABLE curves DROP COLUMN ") + split + m + ";";
+  exec(drop + "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+  sqlite3_close(raw);
+  CHECK_THROWS(Store::query(db, "SELECT val_f1 FROM curves"));  // really version 1 now
+
+  RunStats again = run(spec, builtins(), db);  // opens, upgrades, finds everything finished
+  CHECK(again.skipped_done == first.total);
+  CHECK(again.done == 0);
+  CHECK(Store::query(db, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0] == std::to_string(kSchemaVersion));
+  // SQLite parses the JSON numbers back, to within a unit in the last place.
+  const auto after = Store::query(db, all);
+  REQUIRE(after.size() == before.size());
+  size_t off = 0;
+  for (size_t r = 0; r < after.size(); ++r)
+    for (size_t c = 0; c < after[r].size(); ++c)
+      if (after[r][c] != before[r][c] &&
+          (after[r][c] == "NULL" || before[r][c] == "NULL" ||
+           std::abs(std::stod(after[r][c]) - std::stod(before[r][c])) > 1e-15 * std::abs(std::stod(before[r][c]))))
+        ++off;
+  CHECK(off == 0);
+  CHECK(Store::query(db, "PRAGMA integrity_check")[0][0] == "ok");
 }
 
 TEST_CASE("a database of another program or schema is refused, naming the path", "[sweep]") {

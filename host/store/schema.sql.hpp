@@ -1,5 +1,6 @@
 #pragma once
-// Schema of a results database (documented in docs/schema.md). Bump kSchemaVersion on any change.
+// Schema of a results database (documented in docs/schema.md). Bump kSchemaVersion on any change,
+// and give Store an upgrade from the previous version (upgrade_schema_1_to_2 is the example).
 namespace lossbench {
 constexpr int kSchemaVersion = 2;  // 2: per-metric curve columns instead of JSON
 constexpr const char* kSchema = R"SQL(

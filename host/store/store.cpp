@@ -141,12 +141,17 @@ Store::Store(const std::string& path) : path_(path) {
     throw StoreError(path + ": cannot open database: " + msg);
   }
   sqlite3_busy_timeout(db_, 10000);
+  bool upgrade_from_1 = false;
   try {
     // Reading the schema first tells a foreign file apart before anything is written to it.
     Stmt probe(db_, "SELECT value FROM meta WHERE key = 'schema_version'");
-    if (probe.step() && probe.text(0) != std::to_string(kSchemaVersion))
-      throw StoreError(path + ": database has schema version " + probe.text(0) + ", this lossbench writes " +
-                       std::to_string(kSchemaVersion) + "; use another --db");
+    if (probe.step() && probe.text(0) != std::to_string(kSchemaVersion)) {
+      if (probe.text(0) == "1")
+        upgrade_from_1 = true;
+      else
+        throw StoreError(path + ": database has schema version " + probe.text(0) + ", this lossbench writes " +
+                         std::to_string(kSchemaVersion) + "; use another --db");
+    }
   } catch (const StoreError& e) {
     const std::string msg = e.what();
     if (msg.find("no such table") != std::string::npos) {
@@ -174,6 +179,7 @@ Store::Store(const std::string& path) : path_(path) {
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA cache_size=-32768");  // 32 MiB: a long sweep's curve index stays in memory
     exec("PRAGMA foreign_keys=ON");
+    if (upgrade_from_1) upgrade_schema_1_to_2();
     exec(kSchema);
     exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) + "')");
   } catch (const StoreError& e) {
@@ -201,6 +207,31 @@ void Store::exec(const std::string& sql) {
     sqlite3_free(err);
     if (int e = sqlite3_system_errno(db_)) msg += std::string(" (") + std::strerror(e) + ")";
     throw StoreError(msg);
+  }
+}
+
+// Version 1 kept each curve row's metrics as two JSON objects; version 2 has a column per metric.
+// An overnight sweep's database stays resumable: the values move into the new columns, in one
+// transaction (a kill leaves version 1 whole).
+void Store::upgrade_schema_1_to_2() {
+  std::string add, fill;
+  for (const char* split : {"val_", "test_"})
+    for (const auto& m : metric_names()) {
+      const std::string col = split + m, json = std::string(split) + "metrics";
+      add += "ALTER TABLE curves ADD COLUMN " + col + " REAL;\n";
+      fill += std::string(fill.empty() ? "" : ", ") + col + " = CASE WHEN json_valid(" + json + ") THEN json_extract(" +
+              json + ", '$." + m + "') END";
+    }
+  exec("BEGIN IMMEDIATE");
+  try {
+    exec(add);
+    exec("UPDATE curves SET " + fill);
+    exec("ALTER TABLE curves DROP COLUMN val_metrics; ALTER TABLE curves DROP COLUMN test_metrics;");
+    exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+    exec("COMMIT");
+  } catch (const StoreError& e) {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw StoreError(std::string("upgrading the database from schema version 1: ") + e.what());
   }
 }
 

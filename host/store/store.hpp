@@ -24,8 +24,8 @@ struct StoreError : std::runtime_error {
 
 class Store final : public ResultSink {
  public:
-  // Opens or creates the database; rejects a file that is not a lossbench database of this
-  // schema version, naming the path.
+  // Opens or creates the database; upgrades a version-1 database in place; rejects a file that is
+  // not a lossbench database of a known schema version, naming the path.
   explicit Store(const std::string& path);
   ~Store();
   Store(const Store&) = delete;
@@ -66,6 +66,7 @@ class Store final : public ResultSink {
 
  private:
   void exec(const std::string& sql);
+  void upgrade_schema_1_to_2();
   void writer_loop();
   void write(const std::deque<TrialResult>& batch);
 
