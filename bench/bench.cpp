@@ -52,6 +52,11 @@ double gemm_peak_flops() {
   return 2.0 * n * n * n / best;
 }
 
+// A database the bench writes is an output: each run starts from none.
+void remove_db(const std::string& path) {
+  for (const char* ext : {"", "-wal", "-shm"}) fs::remove(path + ext);
+}
+
 long current_rss_kb() {
   std::ifstream in("/proc/self/statm");
   long pages = 0, rss = 0;
@@ -156,7 +161,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> names;
   std::vector<double> ours, floors, steps_of, flop_counts;
   {
-    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(out + "/bench.db" + ext);  // an output: fresh each run
+    remove_db(out + "/bench.db");
     Store store(out + "/bench.db");
     SweepSpec none;
     const int64_t sweep_id = store.begin_sweep("bench", ws.size(), 0);
@@ -240,7 +245,7 @@ int run(int argc, char** argv) {
       RunOptions opt;
       opt.force = true;
       const std::string db = out + "/s1.db";
-      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
+      remove_db(db);
       const double t0 = now_s(), c0 = process_cpu_s();
       RunStats st;
       if (database) {
@@ -355,7 +360,7 @@ int run(int argc, char** argv) {
     std::vector<double> rates;
     for (int k = 0; k < (quick ? 1 : 3); ++k) {
       const std::string db = out + "/ingest.db";
-      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
+      remove_db(db);
       Store store(db);
       const int64_t id = store.begin_sweep("ingest", cfgs.size(), 0);
       store.add_pending(id, cfgs, true);

@@ -190,18 +190,16 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
   const std::string db = scratch_db("schema1");
   SweepSpec spec = small_spec();
   RunStats first = run(spec, builtins(), db);
-  std::string cols = "c.trial_id, c.epoch, quote(c.train_loss), quote(c.val_metric)";
+  std::string metric_cols;  // quote() keeps every digit of a REAL
   for (const char* split : {"val_", "test_"})
-    for (const auto& m : metric_names()) cols += std::string(", quote(c.") + split + m + ")";
-  const std::string all = "SELECT " + cols + " FROM curves c ORDER BY 1, 2";
+    for (const auto& m : metric_names()) metric_cols += std::string(metric_cols.empty() ? "" : ", ") + "quote(" + split + m + ")";
+  const std::string all =
+      "SELECT trial_id, epoch, quote(train_loss), quote(val_metric), " + metric_cols + " FROM curves ORDER BY 1, 2";
   const auto before = Store::query(db, all);
   REQUIRE(before.size() > 0);
 
   // Turn it into what version 1 wrote: each split's metrics of its task as one JSON object with
   // shortest round-trip numbers (SQLite's own json_object would keep only 15 digits).
-  std::string metric_cols;
-  for (const char* split : {"val_", "test_"})
-    for (const auto& m : metric_names()) metric_cols += std::string(metric_cols.empty() ? "" : ", ") + "quote(" + split + m + ")";
   const auto rows = Store::query(db, "SELECT trial_id, epoch, " + metric_cols + " FROM curves");
   const size_t k = metric_names().size();
   auto json_of = [&](const std::vector<std::string>& row, size_t first) {

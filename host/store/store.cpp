@@ -7,7 +7,6 @@
 #include <sqlite3.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <ctime>
@@ -111,12 +110,10 @@ void norms_json(const std::vector<double>& v, std::string& s) {
   s = "[";
   for (size_t i = 0; i < v.size(); ++i) {
     if (i) s += ',';
-    if (std::isfinite(v[i])) {
-      char buf[32];
-      s.append(buf, std::to_chars(buf, buf + sizeof buf, v[i]).ptr);  // shortest text that round-trips
-    } else {
+    if (std::isfinite(v[i]))
+      append_double(s, v[i]);
+    else
       s += "null";
-    }
   }
   s += ']';
 }

@@ -75,10 +75,15 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-std::string format_double(double v) {
+void append_double(std::string& out, double v) {
   char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that round-trips
-  return std::string(buf, r.ptr);
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);  // shortest text that round-trips
+}
+
+std::string format_double(double v) {
+  std::string s;
+  append_double(s, v);
+  return s;
 }
 
 }  // namespace lossbench

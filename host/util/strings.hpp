@@ -16,4 +16,6 @@ std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 // Shortest text that parses back to exactly the same double.
 std::string format_double(double v);
+// The same text appended to `out` (no temporary string: for writers that format many numbers).
+void append_double(std::string& out, double v);
 }  // namespace lossbench
