@@ -172,6 +172,34 @@ TEST_CASE("metrics on hand-computed cases", "[data]") {
   CHECK(c.ece == Approx(std::abs(0.75 - p)));
 }
 
+TEST_CASE("every metric is NaN, never a crash, on NaN and infinite outputs", "[data]") {
+  // A diverged model's outputs reach the metrics before the trial is stopped; int(NaN * 15) as
+  // an ECE bin index once segfaulted here.
+  struct Case {
+    lb_task task;
+    int classes, cols;
+  };
+  for (const Case& c : {Case{LB_TASK_REGRESSION, 0, 1}, Case{LB_TASK_BINARY, 2, 1}, Case{LB_TASK_MULTICLASS, 3, 3}})
+    for (const double bad : {double(NAN), HUGE_VAL, -HUGE_VAL})
+      for (Eigen::Index at : {0, 5}) {
+        RowMatrix out = RowMatrix::Constant(6, c.cols, 0.25), y(6, 1);
+        for (Eigen::Index i = 0; i < 6; ++i) y(i, 0) = double(i % std::max(c.classes, 2));
+        out(at, c.cols - 1) = bad;
+        const Metrics m = compute_metrics(c.task, c.classes, out, y, 1.0, 2.0);
+        const auto v = m.values();
+        for (size_t i = 0; i < v.size(); ++i) {
+          INFO(task_name(c.task) << " " << metric_names()[i] << " with " << bad << " in row " << at);
+          CHECK(std::isnan(v[i]));
+        }
+      }
+  // Labels outside the classes are refused, not used as an index.
+  RowMatrix out = RowMatrix::Zero(2, 3), y(2, 1);
+  y << 0, 3;
+  CHECK_THROWS_WITH(compute_metrics(LB_TASK_MULTICLASS, 3, out, y, 0, 1), Catch::Contains("class label 3"));
+  y << 0, NAN;
+  CHECK_THROWS_WITH(compute_metrics(LB_TASK_MULTICLASS, 3, out, y, 0, 1), Catch::Contains("class label nan"));
+}
+
 TEST_CASE("model specs parse, and the MLP's gradient matches finite differences", "[data]") {
   CHECK(ModelSpec::parse("mlp(hidden=16x8,activation=tanh)").text == "mlp(hidden=16x8,activation=tanh,init=xavier)");
   CHECK(ModelSpec::parse("linear").hidden.empty());

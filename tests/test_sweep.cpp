@@ -144,6 +144,31 @@ TEST_CASE("divergence and plugin failures are recorded outcomes", "[sweep]") {
   CHECK(Store::query(db, "PRAGMA integrity_check")[0][0] == "ok");
 }
 
+TEST_CASE("a learning rate that overflows the outputs is a divergence with its step, not a crash", "[sweep]") {
+  // lr 1e308 turns the first update's weights into +-inf: the outputs become non-finite and the
+  // metrics once read them (segfault in the ECE bins). Every classification loss, both tasks.
+  SweepSpec s;
+  s.datasets = {"iris", "breast_cancer"};
+  s.models = {"linear"};
+  s.losses = {"auto"};
+  s.optimizers = {"sgd"};
+  s.lrs = {1e308};
+  s.seeds = {0};
+  s.epochs = 1;
+  s.batch_size = 90;
+  const std::string db = scratch_db("overflow");
+  RunStats st = run(s, builtins(), db);
+  CHECK(st.total > 6);
+  for (const auto& r : Store::query(db, "SELECT loss, dataset, status, diverged_step, message FROM trials")) {
+    INFO(r[0] << " on " << r[1] << ": " << r[2] << " " << r[4]);
+    // soft_f1 can stall with zero gradients instead; nothing may fail or crash.
+    CHECK((r[2] == "diverged" || r[2] == "done"));
+    if (r[2] == "diverged") CHECK_FALSE(r[3].empty());
+  }
+  CHECK(Store::query(db, "SELECT count(*) FROM trials WHERE status = 'diverged' AND loss IN"
+                        " ('cross_entropy', 'focal', 'multi_margin', 'bce', 'hinge')")[0][0] == "5");
+}
+
 TEST_CASE("each curve row has every metric of its task in its own column", "[sweep]") {
   const std::string db = scratch_db("metric_columns");
   run(small_spec(), builtins(), db);

@@ -46,7 +46,10 @@ Metrics compute_metrics(lb_task task, int n_classes, const Eigen::Ref<const RowM
                         const Eigen::Ref<const RowMatrix>& y, double y_mean, double y_std) {
   Metrics m;
   const Eigen::Index n = out.rows();
-  if (n == 0) return m;
+  // Outputs of a model that diverged (NaN, +-inf) have no meaningful metric: every one is NaN,
+  // which the trial records as divergence. Read on, they would index the ECE bins with
+  // int(NaN * 15) and class counts with a NaN's argmax.
+  if (n == 0 || !out.allFinite()) return m;
   if (task == LB_TASK_REGRESSION) {
     double se = 0, ae = 0, mean = 0, ss = 0;
     for (Eigen::Index i = 0; i < n; ++i) mean += y(i, 0) * y_std + y_mean;
@@ -68,7 +71,10 @@ Metrics compute_metrics(lb_task task, int n_classes, const Eigen::Ref<const RowM
   double bin_conf[kBins] = {}, bin_acc[kBins] = {}, bin_n[kBins] = {};
   double ll = 0, correct = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
-    const int label = int(y(i, 0));
+    const double yl = y(i, 0);
+    if (!(yl >= 0 && yl < k)) throw std::invalid_argument("class label " + format_double(yl) + " outside [0, " +
+                                                          std::to_string(k) + ")");
+    const int label = int(yl);
     int pred;
     double conf, p_true;
     if (out.cols() == 1) {  // binary: one logit
@@ -92,7 +98,7 @@ Metrics compute_metrics(lb_task task, int n_classes, const Eigen::Ref<const RowM
     tp[size_t(label)] += pred == label;
     pred_count[size_t(pred)] += 1;
     true_count[size_t(label)] += 1;
-    const int b = std::min(kBins - 1, int(conf * kBins));
+    const int b = std::clamp(int(conf * kBins), 0, kBins - 1);
     bin_conf[b] += conf, bin_acc[b] += pred == label, bin_n[b] += 1;
   }
   m.accuracy = correct / double(n);

@@ -28,6 +28,15 @@ std::string params_json(const Plugin& p, const std::vector<double>& hp) {
   return s + "}";
 }
 
+// Why a loss value means divergence (empty: it does not): non-finite, or above `factor` times the
+// loss at the initial point.
+std::string divergence(double v, double start, double factor, const char* what) {
+  if (!std::isfinite(v)) return std::string("non-finite ") + what;
+  if (v > factor * std::max(start, 1e-12))
+    return std::string(what) + " " + format_double(v) + " exceeds " + format_double(factor) + "x its start";
+  return "";
+}
+
 }  // namespace
 
 std::string Schedule::text() const {
@@ -101,18 +110,23 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
   RowMatrix out_val(s.X_val.rows(), out_cols), out_test(s.X_test.rows(), out_cols);
 
   // Mean loss of a split (chunked); fills `outputs` when given.
+  // Non-finite outputs make the mean NaN even where the loss plugin would clamp them away.
   auto split_loss = [&](const RowMatrix& X, const RowMatrix& y, RowMatrix* outputs, bool grad_of_first) {
     double total = 0;
     for (Eigen::Index start = 0; start < X.rows(); start += kEvalChunk) {
       const Eigen::Index rows = std::min(kEvalChunk, X.rows() - start);
       auto out = model.forward(X.middleRows(start, rows));
+      if (outputs) outputs->middleRows(start, rows) = out;
+      if (!out.allFinite()) {
+        total = NAN;
+        continue;
+      }
       double v = NAN;
       const bool want_grad = grad_of_first && start == 0;
       if (!loss->evaluate(out.data(), y.data() + start, size_t(rows), size_t(out_cols), &v,
                           want_grad ? dout.data() : nullptr))
         throw PluginError(c.loss->where() + ": " + loss->error());
       if (want_grad) model.backward(dout.data());
-      if (outputs) outputs->middleRows(start, rows) = out;
       total += v * double(rows);
     }
     return total / double(X.rows());
@@ -131,7 +145,9 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
     model.layer_grad_norms(p.layer_grad_norms);
     p.grad_norm = model.grads().norm();
     p.val_loss = split_loss(s.X_val, s.y_val, &out_val, false);
-    split_loss(s.X_test, s.y_test, &out_test, false);
+    const double test_loss = split_loss(s.X_test, s.y_test, &out_test, false);
+    // A model whose validation or test outputs are non-finite has diverged there, too.
+    const bool finite_outputs = std::isfinite(p.val_loss) && std::isfinite(test_loss);
     p.val = compute_metrics(task, d.n_classes, out_val, s.y_val, s.y_mean, s.y_std);
     p.test = compute_metrics(task, d.n_classes, out_test, s.y_test, s.y_mean, s.y_std);
     p.val_metric = p.val.get(c.metric);
@@ -145,7 +161,7 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
         (up ? p.val_metric >= c.target : p.val_metric <= c.target))
       r.epochs_to_target = epoch, r.time_to_target_ms = p.wall_ms;
     r.curve.push_back(std::move(p));
-    return r.curve.back().train_loss;
+    return finite_outputs ? r.curve.back().train_loss : double(NAN);
   };
 
   auto finish = [&](const char* status, std::string message) {
@@ -170,7 +186,7 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
     start_loss = evaluate(0);
     if (!std::isfinite(start_loss)) {
       r.diverged_step = 0;
-      return finish("diverged", "non-finite loss at the initial point");
+      return finish("diverged", "non-finite loss or outputs at the initial point");
     }
     const uint64_t steps_per_epoch = uint64_t((n + B - 1) / B);
     for (int epoch = 1; epoch <= c.epochs; ++epoch) {
@@ -186,12 +202,10 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
         if (!loss->evaluate(out.data(), yb.data(), size_t(rows), size_t(out_cols), &v, dout.data()))
           return finish("failed", c.loss->where() + ": " + loss->error());
         ++t;
-        if (!std::isfinite(v) || v > c.divergence_factor * std::max(start_loss, 1e-12)) {
+        if (!out.allFinite()) v = NAN;  // a diverged model, whatever the loss made of it
+        if (auto why = divergence(v, start_loss, c.divergence_factor, "loss"); !why.empty()) {
           r.diverged_step = int64_t(t);
-          return finish("diverged", (std::isfinite(v) ? "loss " + format_double(v) + " exceeds " +
-                                                            format_double(c.divergence_factor) + "x its start"
-                                                      : std::string("non-finite loss")) +
-                                        " at step " + std::to_string(t));
+          return finish("diverged", why + " at step " + std::to_string(t));
         }
         model.backward(dout.data());
         const double lr = c.schedule.lr(c.lr, t, steps_per_epoch, c.epochs);
@@ -209,9 +223,9 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
       if (heartbeat) heartbeat();
       if (epoch % c.eval_every == 0 || epoch == c.epochs) {
         const double tl = evaluate(epoch);
-        if (!std::isfinite(tl) || tl > c.divergence_factor * std::max(start_loss, 1e-12)) {
+        if (auto why = divergence(tl, start_loss, c.divergence_factor, "train loss"); !why.empty()) {
           r.diverged_step = int64_t(t);
-          return finish("diverged", "train loss " + format_double(tl) + " at epoch " + std::to_string(epoch));
+          return finish("diverged", why + " at epoch " + std::to_string(epoch) + " (step " + std::to_string(t) + ")");
         }
       }
     }
