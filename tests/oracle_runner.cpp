@@ -21,13 +21,20 @@ namespace {
 
 using Oracle = std::function<void(const std::string&)>;
 
+// Every number JSON can hold, subnormals included (std::stod throws on those).
+double number(const std::string& text) {
+  double v = 0;
+  if (!parse_double(text, v)) throw std::runtime_error("not a number: '" + text + "'");
+  return v;
+}
+
 std::vector<double> numbers(const pt::ptree& t, const std::string& key) {
   std::vector<double> v;
   for (const auto& kv : t.get_child(key)) {
     if (!kv.second.empty()) {  // nested array: flatten row-major
-      for (const auto& inner : kv.second) v.push_back(std::stod(inner.second.data()));
+      for (const auto& inner : kv.second) v.push_back(number(inner.second.data()));
     } else {
-      v.push_back(std::stod(kv.second.data()));
+      v.push_back(number(kv.second.data()));
     }
   }
   return v;
@@ -37,7 +44,7 @@ std::vector<std::vector<double>> rows_of(const pt::ptree& t, const std::string& 
   std::vector<std::vector<double>> out;
   for (const auto& kv : t.get_child(key)) {
     std::vector<double> row;
-    for (const auto& inner : kv.second) row.push_back(std::stod(inner.second.data()));
+    for (const auto& inner : kv.second) row.push_back(number(inner.second.data()));
     out.push_back(row);
   }
   return out;
@@ -51,7 +58,7 @@ std::vector<double> hyperparams(const Plugin& p, const pt::ptree& c) {
     for (const auto& kv : *params) {
       int i = p.hyperparam_index(kv.first);
       if (i < 0) throw std::runtime_error("unknown hyperparameter '" + kv.first + "' of " + p.name);
-      hp[i] = std::stod(kv.second.data());
+      hp[i] = number(kv.second.data());
     }
   return hp;
 }

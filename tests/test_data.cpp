@@ -4,6 +4,7 @@
 #include "plugins/plugin.hpp"
 #include "sweep/metrics.hpp"
 #include "util/rng.hpp"
+#include "util/strings.hpp"
 
 #include <boost/property_tree/json_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
@@ -226,6 +227,14 @@ TEST_CASE("model specs parse, and the MLP's gradient matches finite differences"
   }
 }
 
+namespace {
+double read_number(const std::string& text) {
+  double v = 0;
+  REQUIRE(parse_double(text, v));
+  return v;
+}
+}  // namespace
+
 TEST_CASE("metrics match scikit-learn on fixed outputs", "[data]") {
   namespace pt = boost::property_tree;
   pt::ptree root;
@@ -237,10 +246,10 @@ TEST_CASE("metrics match scikit-learn on fixed outputs", "[data]") {
     const Eigen::Index rows = c.get<Eigen::Index>("rows"), cols = c.get<Eigen::Index>("cols");
     RowMatrix out(rows, cols), y(rows, 1);
     Eigen::Index i = 0;
-    for (const auto& v : c.get_child("out")) out.data()[i++] = std::stod(v.second.data());
+    for (const auto& v : c.get_child("out")) out.data()[i++] = read_number(v.second.data());
     REQUIRE(i == rows * cols);
     i = 0;
-    for (const auto& v : c.get_child("y")) y(i++, 0) = std::stod(v.second.data());
+    for (const auto& v : c.get_child("y")) y(i++, 0) = read_number(v.second.data());
     REQUIRE(i == rows);
     const lb_task task = parse_task(c.get<std::string>("task"));
     const Metrics m = compute_metrics(task, c.get<int>("n_classes"), out, y, 0.0, 1.0);

@@ -57,6 +57,14 @@ TEST_CASE("the oracle runner fails what it must fail", "[oracle]") {
     REQUIRE(r.errors.size() == 1);
     CHECK_THAT(r.errors[0], Catch::Contains("unknown hyperparameter 'delt'"));
   }
+  SECTION("subnormal and huge numbers are read, not thrown on") {
+    // PyTorch writes a gradient that underflows as a subnormal; std::stod threw on it.
+    auto r = run_oracle_dir(dir_with(R"({"cases":[{"name":"mse/tiny","loss":"mse","task":"regression",
+      "params":{},"rows":1,"cols":1,"pred":[-1.401298464324817e-312],"target":[0],"value":0,
+      "grad":[-2.802596928649634e-312]}]})"), builtins());
+    for (const auto& e : r.errors) FAIL_CHECK(e);
+    CHECK(r.cases == 1);
+  }
   SECTION("a file with no case") {
     auto r = run_oracle_dir(dir_with(R"({"format":1,"cases":[]})"), builtins());
     REQUIRE(r.errors.size() == 1);

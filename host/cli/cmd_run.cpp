@@ -11,6 +11,8 @@
 #include <map>
 #include <thread>
 #include <fstream>
+#include <functional>
+#include <sstream>
 #include <iomanip>
 #include <iostream>
 
@@ -34,33 +36,106 @@ double number(const std::string& key, const std::string& s) {
   return v;
 }
 
-int positive_int(const std::string& key, const std::string& s, int min = 1) {
+constexpr int kMaxInt = 1000000000;
+
+int positive_int(const std::string& key, const std::string& s, int min = 1, int max = kMaxInt) {
   const double v = number(key, s);
-  if (v != std::floor(v) || v < min || v > 1e9)
-    throw po::error("option '" + key + "': '" + s + "' must be an integer >= " + std::to_string(min));
+  if (v != std::floor(v) || v < min || v > max)
+    throw po::error("option '" + key + "': '" + s + "' must be an integer from " + std::to_string(min) + " to " +
+                    std::to_string(max));
   return int(v);
 }
 
+// Seeds are stored as SQLite integers (int64) and written into the trial's identity in full.
+uint64_t seed_value(const std::string& s) {
+  constexpr uint64_t kMax = uint64_t(INT64_MAX);
+  const bool digits = !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), ::isdigit);
+  if (!digits || std::stoull(s) > kMax)
+    throw po::error("option 'seeds': '" + s + "' must be an integer from 0 to " + std::to_string(kMax));
+  return std::stoull(s);
+}
+
+// Repeated values of an axis would train the same trial twice into one row: each runs once, and
+// the user hears of it.
+template <class T, class Same>
+std::vector<T> unique_values(const std::string& key, std::vector<T> v, const std::vector<std::string>& text,
+                             Same same, std::vector<std::string>& notes) {
+  std::vector<T> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (std::none_of(out.begin(), out.end(), [&](const T& x) { return same(x, v[i]); }))
+      out.push_back(v[i]);
+    else
+      notes.push_back("note: option '" + key + "' lists '" + text[i] + "' more than once; it runs once");
+  }
+  return out;
+}
+
+std::vector<std::string> unique_texts(const std::string& key, const std::vector<std::string>& v,
+                                      std::vector<std::string>& notes) {
+  return unique_values(key, v, v, std::equal_to<std::string>(), notes);
+}
+
 // Models are separated by ';' because an mlp(...) spec holds commas; datasets likewise split on
-// top-level commas only.
+// top-level commas only. Text in double quotes is literal and the quotes are dropped, so a path
+// may hold ',', ';' and parentheses: csv:"/data/a,b (1).csv"?target=y.
 std::vector<std::string> top_level_list(const std::string& key, const std::string& v) {
   std::vector<std::string> out;
   int depth = 0;
+  bool quoted = false;
   std::string cur;
   for (char ch : v) {
-    if (ch == '(') ++depth;
-    if (ch == ')') --depth;
-    if ((ch == ',' || ch == ';') && depth == 0) {
+    if (ch == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted && ch == '(') ++depth;
+    if (!quoted && ch == ')' && --depth < 0)
+      throw po::error("option '" + key + "': unbalanced ')' in '" + v +
+                      "' (quote a path that holds one: csv:\"/path/a).csv\")");
+    if (!quoted && (ch == ',' || ch == ';') && depth == 0) {
       out.push_back(trim(cur));
       cur.clear();
     } else {
       cur += ch;
     }
   }
+  if (quoted) throw po::error("option '" + key + "': unclosed '\"' in '" + v + "'");
+  if (depth > 0) throw po::error("option '" + key + "': unclosed '(' in '" + v + "'");
   out.push_back(trim(cur));
   for (const auto& p : out)
     if (p.empty()) throw po::error("option '" + key + "': empty item in '" + v + "'");
   return out;
+}
+
+// The INI file as text for Boost's parser, after what it cannot see: a UTF-8 byte order mark
+// (editors on Windows write one; it would become part of the first key) and a key given twice
+// in one section (Boost keeps the last, silently).
+std::string read_sweep_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw po::error("--config " + path + ": cannot open");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+  std::map<std::string, int> seen;  // "section.key" -> line
+  std::string section;
+  std::istringstream lines(text);
+  int n = 0;
+  for (std::string line; std::getline(lines, line);) {
+    ++n;
+    const std::string t = trim(line.substr(0, line.find('#')));
+    if (t.empty()) continue;
+    if (t.front() == '[') {
+      section = trim(t.substr(1, t.find(']') == std::string::npos ? std::string::npos : t.find(']') - 1));
+      continue;
+    }
+    const auto eq = t.find('=');
+    if (eq == std::string::npos) continue;  // Boost reports it, with its own words
+    const std::string key = (section.empty() ? "" : section + ".") + trim(t.substr(0, eq));
+    auto [it, fresh] = seen.emplace(key, n);
+    if (!fresh)
+      throw po::error(path + ":" + std::to_string(n) + ": '" + key + "' is already set on line " +
+                      std::to_string(it->second) + " (list the values once: key = a, b)");
+  }
+  return text;
 }
 
 po::options_description sweep_options() {
@@ -166,8 +241,7 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   }
   if (vm.count("config")) {
     ra.config = vm["config"].as<std::string>();
-    std::ifstream in(ra.config);
-    if (!in) throw po::error("--config " + ra.config + ": cannot open");
+    std::istringstream in(read_sweep_file(ra.config));
     auto ini = po::parse_config_file(in, sweep, true);
     for (const auto& o : ini.options)
       if (o.unregistered) take_hp(o, hp_ini, ra.config + ": ");
@@ -179,27 +253,45 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   auto get = [&](const char* k) { return vm.count(k) ? vm[k].as<std::string>() : std::string(); };
   SweepSpec& s = ra.spec;
   if (get("datasets").empty()) throw po::error("no datasets: give --datasets or a --config file that sets them");
-  s.datasets = top_level_list("datasets", get("datasets"));
-  s.models = top_level_list("models", get("models"));
-  s.losses = list("losses", get("losses"));
-  s.optimizers = list("optimizers", get("optimizers"));
-  for (const auto& x : list("lr", get("lr"))) {
+  auto& notes = ra.notes;
+  s.datasets = unique_texts("datasets", top_level_list("datasets", get("datasets")), notes);
+  s.models = unique_texts("models", top_level_list("models", get("models")), notes);
+  s.losses = unique_texts("losses", list("losses", get("losses")), notes);
+  s.optimizers = unique_texts("optimizers", list("optimizers", get("optimizers")), notes);
+  const auto lr_text = list("lr", get("lr"));
+  std::vector<double> lrs;
+  for (const auto& x : lr_text) {
     const double v = number("lr", x);
     if (!(v > 0)) throw po::error("option 'lr': " + x + " must be > 0");
-    s.lrs.push_back(v);
+    lrs.push_back(v);
   }
-  for (const auto& x : list("seeds", get("seeds"))) s.seeds.push_back(uint64_t(positive_int("seeds", x, 0)));
+  s.lrs = unique_values("lr", lrs, lr_text, std::equal_to<double>(), notes);
+  const auto seed_text = list("seeds", get("seeds"));
+  std::vector<uint64_t> seeds;
+  for (const auto& x : seed_text) seeds.push_back(seed_value(x));
+  s.seeds = unique_values("seeds", seeds, seed_text, std::equal_to<uint64_t>(), notes);
   s.epochs = positive_int("epochs", get("epochs"));
   s.batch_size = positive_int("batch_size", get("batch_size"));
   s.eval_every = positive_int("eval_every", get("eval_every"));
   s.threads = positive_int("threads", get("threads"), 0);
+  // More threads than 4 per core buys nothing for CPU-bound training, and each costs a stack:
+  // 100000 of them once exhausted the worker's address space.
+  const int max_threads = 4 * std::max(1, int(std::thread::hardware_concurrency()));
+  if (s.threads > max_threads) {
+    notes.push_back("note: option 'threads': " + std::to_string(s.threads) + " is more than 4 per core; using " +
+                    std::to_string(max_threads));
+    s.threads = max_threads;
+  }
   s.schedule.kind = get("schedule");
   if (s.schedule.kind != "constant" && s.schedule.kind != "step" && s.schedule.kind != "cosine")
     throw po::error("option 'schedule': '" + s.schedule.kind + "' is not constant, step or cosine" +
                     did_you_mean(s.schedule.kind, {"constant", "step", "cosine"}));
   s.schedule.warmup_epochs = number("warmup", get("warmup"));
+  if (s.schedule.warmup_epochs < 0) throw po::error("option 'warmup': must be >= 0 (epochs)");
   s.schedule.step_every = positive_int("step_every", get("step_every"));
   s.schedule.gamma = number("gamma", get("gamma"));
+  if (!(s.schedule.gamma > 0))
+    throw po::error("option 'gamma': " + get("gamma") + " must be > 0 (a factor on the learning rate)");
   s.metric = get("metric");
   if (!s.metric.empty() &&
       std::find(metric_names().begin(), metric_names().end(), s.metric) == metric_names().end())
@@ -211,10 +303,16 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   if (!(s.divergence_factor > 1)) throw po::error("option 'divergence_factor': must be > 1");
   for (const auto& [key, values] : hp_ini) {
     const auto last = key.rfind('.');
-    s.hyperparams[key.substr(0, last)][key.substr(last + 1)] = values;
+    std::vector<std::string> text;
+    for (double v : values) text.push_back(format_double(v));
+    s.hyperparams[key.substr(0, last)][key.substr(last + 1)] =
+        unique_values(key, values, text, std::equal_to<double>(), notes);
   }
   const std::string stem = ra.config.empty() ? "sweep" : std::filesystem::path(ra.config).stem().string();
   s.db = vm.count("db") ? get("db") : "results/" + stem + ".db";
+  // SQLite takes both as a database that vanishes with the connection: a night's results gone.
+  if (s.db.empty() || s.db == ":memory:" || s.db.rfind("file:", 0) == 0)
+    throw po::error("option 'db': '" + s.db + "' is not a file path; results must outlive the run");
   ra.dry_run = vm.count("dry-run") > 0;
   ra.force = vm.count("force") > 0;
   ra.quiet = vm.count("quiet") > 0;
@@ -229,6 +327,11 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   } catch (const std::invalid_argument& e) {
     throw po::error(std::string("option 'max-memory': ") + e.what());
   }
+  // Below this the worker cannot even load its plugins or start its threads, and says so in
+  // misleading words ("unknown loss").
+  constexpr uint64_t kMinMemory = 256ull << 20;
+  if (ra.max_memory > 0 && ra.max_memory < kMinMemory)
+    throw po::error("option 'max-memory': '" + get("max-memory") + "' is below 256M, less than lossbench itself needs");
   ra.max_retries = positive_int("max-retries", get("max-retries"), 0);
   ra.hang_timeout = vm.count("hang-timeout") ? number("hang-timeout", get("hang-timeout"))
                     : s.time_budget_s > 0    ? 2 * s.time_budget_s + 30
@@ -260,12 +363,16 @@ void print_estimate(std::ostream& out, const Plan& plan, const SweepSpec& spec) 
   if (!std::filesystem::exists(spec.db)) return;
   auto rows = Store::query(spec.db,
                            "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
-                           " WHERE status IN ('done', 'timeout') AND epochs > 0 GROUP BY dataset, model");
+                           " WHERE status IN ('done', 'timeout') AND epochs > 0 AND wall_ms IS NOT NULL"
+                           " GROUP BY dataset, model");
   std::map<std::pair<std::string, std::string>, double> ms_per_epoch;
   size_t basis = 0;
   for (const auto& r : rows) {
-    ms_per_epoch[{r[0], r[1]}] = std::stod(r[2]);
-    basis += std::stoul(r[3]);
+    // A hang's timeout has no wall time; a NULL average must not reach the arithmetic.
+    double ms = 0, n = 0;
+    if (!parse_double(r[2], ms) || !parse_double(r[3], n)) continue;
+    ms_per_epoch[{r[0], r[1]}] = ms;
+    basis += size_t(n);
   }
   double ms = 0;
   size_t known = 0;
@@ -281,6 +388,22 @@ void print_estimate(std::ostream& out, const Plan& plan, const SweepSpec& spec) 
       << " threads for " << known << " of " << plan.trials.size() << " trials, from " << basis
       << " finished trials of the same dataset and model in " << spec.db << "\n";
 }
+
+}  // namespace
+
+// The command that resumes an interrupted run, as bash reads it. Without --force: it would re-run
+// what the interrupted run finished.
+std::string resume_command(const std::vector<std::string>& args) {
+  std::string cmd = "lossbench run";
+  for (const auto& a : args) {
+    if (a.rfind("--internal-", 0) == 0) break;
+    if (a == "--force") continue;
+    cmd += " " + shell_quote(a);
+  }
+  return cmd;
+}
+
+namespace {
 
 void print_leaderboard(std::ostream& out, const std::string& db) {
   std::vector<std::string> cols;
@@ -306,6 +429,7 @@ int cmd_run(const std::vector<std::string>& args) {
   Registry reg = load_plugins(ra.plugin_dirs);
   Plan plan = expand(ra.spec, reg);
   if (!worker) {
+    for (const auto& n : ra.notes) std::cerr << n << "\n";
     std::cout << "sweep: ";
     for (size_t i = 0; i < plan.axes.size(); ++i)
       std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
@@ -365,12 +489,7 @@ int cmd_run(const std::vector<std::string>& args) {
             << st.failed << " failed, " << st.timeout << " timed out; " << st.skipped_done
             << " were already in " << ra.spec.db << "\n";
   if (st.interrupted) {
-    std::string cmd = "lossbench run";
-    for (const auto& a : args) {
-      if (a.rfind("--internal-", 0) == 0) break;
-      cmd += " " + a;
-    }
-    std::cout << "interrupted: finished trials are saved. Resume with:\n  " << cmd << "\n";
+    std::cout << "interrupted: finished trials are saved. Resume with:\n  " << resume_command(args) << "\n";
     return 130;
   }
   print_leaderboard(std::cout, ra.spec.db);

@@ -18,10 +18,14 @@ struct RunArgs {
   uint64_t max_memory = 0;
   int max_retries = 1;
   double hang_timeout = 0;
+  std::vector<std::string> notes;  // what was adjusted (a repeated value dropped, threads capped)
 };
 
 // Parses `lossbench run` arguments (and the --config INI file they name). Throws
 // boost::program_options::error naming the option or key; sets help and prints it for --help.
 RunArgs parse_run(const std::vector<std::string>& args, bool& help);
+
+// `lossbench run ARGS` as a line bash accepts as it is, without --force, for resuming.
+std::string resume_command(const std::vector<std::string>& args);
 
 }  // namespace lossbench::cli

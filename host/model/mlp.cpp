@@ -99,6 +99,19 @@ Mlp Mlp::from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows
   return Mlp(std::move(layers), max_rows);
 }
 
+double Mlp::bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows) {
+  double params = 0, units = 0;
+  int prev = in;
+  for (int h : spec.hidden) {
+    params += double(prev) * h + h;
+    units += h;
+    prev = h;
+  }
+  params += double(prev) * out + out;
+  units += out;
+  return sizeof(double) * (2 * params + 2 * double(max_rows) * units);
+}
+
 void Mlp::initialize(Init init, Rng& rng) {
   for (size_t l = 0; l < layers_.size(); ++l) {
     const double fan_in = layers_[l].in, fan_out = layers_[l].out;

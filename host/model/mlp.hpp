@@ -39,6 +39,9 @@ class Mlp {
   Mlp(std::vector<Layer> layers, Eigen::Index max_rows);
   // The model a spec describes for inputs of width `in` and `out` outputs.
   static Mlp from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
+  // Bytes such a model allocates (parameters, gradients, activations and deltas), computed
+  // without allocating: a spec too big for memory is refused before it aborts the process.
+  static double bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
 
   Eigen::Index n_params() const { return Eigen::Index(params_.size()); }
   Eigen::VectorXd& params() { return params_; }

@@ -103,8 +103,12 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
 
   for (const auto& ds : spec.datasets) {
     auto pd = std::make_unique<PreparedData>();
-    pd->data = load_dataset(ds);
-    pd->split = make_split(pd->data, 0);
+    try {
+      pd->data = load_dataset(ds);
+      pd->split = make_split(pd->data, 0);
+    } catch (const std::bad_alloc&) {
+      throw DataError("dataset '" + ds + "': out of memory while loading it (raise --max-memory, or use less data)");
+    }
     plan.data.push_back(std::move(pd));
   }
   // Each plugin's hyperparameter grid, expanded and validated once.

@@ -7,7 +7,11 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <cstdio>
 #include <numeric>
+#include <optional>
+#include <sys/resource.h>
+#include <unistd.h>
 
 namespace lossbench {
 
@@ -26,6 +30,19 @@ std::string params_json(const Plugin& p, const std::vector<double>& hp) {
   for (size_t i = 0; i < hp.size(); ++i)
     s += (i ? "," : "") + ("\"" + p.hyperparams[i].name + "\":" + format_double(hp[i]));
   return s + "}";
+}
+
+// The address-space cap of this process (the worker's --max-memory), else physical memory.
+double memory_limit_bytes() {
+  rlimit r{};
+  if (getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY) return double(r.rlim_cur);
+  return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+}
+
+std::string gibibytes(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g GiB", bytes / double(1ull << 30));
+  return buf;
 }
 
 // Why a loss value means divergence (empty: it does not): non-finite, or above `factor` times the
@@ -86,22 +103,38 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
   const Eigen::Index max_rows = std::max(B, std::min<Eigen::Index>(kEvalChunk, std::max({n, s.X_val.rows(), s.X_test.rows()})));
   const bool up = higher_is_better(c.metric);
 
-  // Everything a step touches is allocated here, once.
-  Mlp model = Mlp::from_spec(c.model, int(s.X_train.cols()), out_cols, max_rows);
-  {
-    Rng init(mix_seed(c.seed, hash_string(d.hash + c.model.text)));
-    model.initialize(c.model.init, init);
-  }
+  auto fail_early = [&](std::string message) {
+    r.status = "failed";
+    r.message = std::move(message);
+    r.wall_ms = wall_ms();
+    return r;
+  };
+  // Everything a step touches is allocated here, once. A model too big for memory is refused
+  // before it is allocated: with the optimizer's state (Adam keeps two more copies of the
+  // weights) it would abort the process instead.
+  const int in_cols = int(s.X_train.cols());
+  const double need = Mlp::bytes_needed(c.model, in_cols, out_cols, max_rows) * 2;
+  if (const double cap = memory_limit_bytes(); need > cap)
+    return fail_early("model " + c.model.text + " needs about " + gibibytes(need) +
+                      " (weights, gradients, optimizer state, activations); the memory limit is " + gibibytes(cap) +
+                      " (--max-memory, or the machine's memory)");
+  std::optional<Mlp> model_holder;
   std::unique_ptr<LossInstance> loss;
   std::unique_ptr<OptimizerInstance> opt;
   try {
+    model_holder.emplace(Mlp::from_spec(c.model, in_cols, out_cols, max_rows));
     loss = std::make_unique<LossInstance>(c.loss, c.loss_hp, task, size_t(max_rows), size_t(out_cols));
-    opt = std::make_unique<OptimizerInstance>(c.optimizer, c.optimizer_hp, size_t(model.n_params()));
+    opt = std::make_unique<OptimizerInstance>(c.optimizer, c.optimizer_hp, size_t(model_holder->n_params()));
+  } catch (const std::bad_alloc&) {
+    return fail_early("out of memory allocating model " + c.model.text + " (about " + gibibytes(need) +
+                      "; the memory limit is " + gibibytes(memory_limit_bytes()) + ")");
   } catch (const std::exception& e) {
-    r.status = "failed";
-    r.message = e.what();
-    r.wall_ms = wall_ms();
-    return r;
+    return fail_early(e.what());
+  }
+  Mlp& model = *model_holder;
+  {
+    Rng init(mix_seed(c.seed, hash_string(d.hash + c.model.text)));
+    model.initialize(c.model.init, init);
   }
   Rng batches(mix_seed(c.seed, hash_string(d.hash) + 1));  // same batches for every loss
   std::vector<Eigen::Index> perm(static_cast<size_t>(n));

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cctype>
 #include <cstdlib>
+#include <cstring>
 
 namespace lossbench {
 
@@ -84,6 +86,24 @@ std::string format_double(double v) {
   std::string s;
   append_double(s, v);
   return s;
+}
+
+bool parse_double(std::string_view s, double& out) {
+  const std::string text = trim(s);
+  if (text.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);  // errno's ERANGE is ignored: the rounded value stands
+  return *end == '\0';
+}
+
+std::string shell_quote(std::string_view s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return c != '\0' && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-./=:,+@%^", c));
+  });
+  if (plain) return std::string(s);
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
 }
 
 }  // namespace lossbench

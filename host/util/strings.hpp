@@ -18,4 +18,10 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string format_double(double v);
 // The same text appended to `out` (no temporary string: for writers that format many numbers).
 void append_double(std::string& out, double v);
+// The whole of `s` as a double, or false. Unlike std::stod, a value that underflows to a
+// subnormal (PyTorch writes -2.8e-312 for a vanishing gradient) or overflows to +-inf is read as
+// strtod rounds it, not thrown: every number JSON and CSV can hold.
+bool parse_double(std::string_view s, double& out);
+// `s` as one word for a POSIX shell: unchanged when it is plain, else in single quotes.
+std::string shell_quote(std::string_view s);
 }  // namespace lossbench
