@@ -9,8 +9,8 @@ seconds=${1:-20}
 scripts/install-deps.sh --dev
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOSSBENCH_FUZZ=ON \
   -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_csv fuzz_libsvm fuzz_spec fuzz_ini
-for t in csv libsvm spec ini; do
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_csv fuzz_libsvm fuzz_spec fuzz_ini fuzz_cli
+for t in csv libsvm spec ini cli; do
   scratch=$(mktemp -d)
   echo "fuzz_$t: ${seconds}s"
   (cd build-fuzz/tests/fuzz && ./fuzz_$t -max_total_time="$seconds" -rss_limit_mb=4096 -print_final_stats=0 \

@@ -43,6 +43,17 @@ TEST_CASE("every shipped dataset loads with its documented shape and task", "[da
   }
 }
 
+TEST_CASE("CSV and LIBSVM readers take subnormal numbers as they are", "[data]") {
+  std::string rows = "a,b,y\n";
+  for (int i = 0; i < 40; ++i) rows += std::to_string(i) + "," + (i == 3 ? "-2.80205288867e-312" : "1") + ",0.5\n";
+  Dataset d = load_dataset("csv:" + write_file("tiny.csv", rows) + "?target=y&task=regression");
+  CHECK(d.X(3, 1) == -2.80205288867e-312);
+  std::string svm;
+  for (int i = 0; i < 40; ++i) svm += std::to_string(i % 2) + " 1:" + (i == 5 ? "4.9e-324" : "1") + "\n";
+  Dataset s = load_dataset("libsvm:" + write_file("tiny.svm", svm));
+  CHECK(s.X(5, 0) == 4.9e-324);
+}
+
 TEST_CASE("malformed CSV files fail with file:line", "[data]") {
   auto err = [](const std::string& text, const std::string& opts = "") {
     std::string path = write_file("bad.csv", text);
