@@ -344,11 +344,11 @@ int run(int argc, char** argv) {
           p.wall_ms = e * 3.7 + rng.uniform(0, 1), p.cpu_ms = p.wall_ms * 0.98;
           p.train_loss = 1.0 / (e + 1) + rng.uniform(0, 1e-3), p.val_loss = p.train_loss * 1.1, p.grad_norm = rng.uniform(0, 1);
           p.layer_grad_norms = {rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0, 1)};
-          for (Metrics* m : {&p.val, &p.test}) {
-            m->accuracy = rng.uniform(0.5, 1), m->balanced_accuracy = rng.uniform(0.5, 1), m->precision = rng.uniform(0.5, 1);
-            m->recall = rng.uniform(0.5, 1), m->f1 = rng.uniform(0.5, 1), m->log_loss = rng.uniform(0, 2), m->ece = rng.uniform(0, 0.1);
-          }
-          p.val_metric = p.val.accuracy, p.test_metric = p.test.accuracy;
+          for (Metrics* m : {&p.val, &p.test})
+            for (size_t i = 0; i < kMetricCount; ++i)
+              if (metric_applies(kMetrics[i], LB_TASK_MULTICLASS))
+                (*m)[i] = kMetrics[i].higher_is_better ? rng.uniform(0.5, 1) : rng.uniform(0, 1);
+          p.val_metric = p.val.get("accuracy"), p.test_metric = p.test.get("accuracy");
           r.curve.push_back(p);
         }
         r.final_val_metrics = r.curve.back().val.json(LB_TASK_MULTICLASS);

@@ -162,26 +162,26 @@ TEST_CASE("metrics on hand-computed cases", "[data]") {
   out << 0, 1, 2, 3;
   y << 0, 1, 1, 5;
   Metrics m = compute_metrics(LB_TASK_REGRESSION, 0, out, y, 10, 2);
-  CHECK(m.mae == Approx(2.0 * (0 + 0 + 1 + 2) / 4));
-  CHECK(m.rmse == Approx(2.0 * std::sqrt((0 + 0 + 1 + 4) / 4.0)));
+  CHECK(m.get("mae") == Approx(2.0 * (0 + 0 + 1 + 2) / 4));
+  CHECK(m.get("rmse") == Approx(2.0 * std::sqrt((0 + 0 + 1 + 4) / 4.0)));
   // R^2 = 1 - SSE/SST in original units: SSE = 4*5 = 20, y = 10,12,12,20 -> mean 13.5, SST = 59
-  CHECK(m.r2 == Approx(1 - 20.0 / 59.0));
+  CHECK(m.get("r2") == Approx(1 - 20.0 / 59.0));
 
   // Multiclass: logits picking classes 0,1,1,2 for labels 0,1,2,2.
   RowMatrix logits(4, 3), labels(4, 1);
   logits << 5, 0, 0, 0, 5, 0, 0, 5, 0, 0, 0, 5;
   labels << 0, 1, 2, 2;
   Metrics c = compute_metrics(LB_TASK_MULTICLASS, 3, logits, labels, 0, 1);
-  CHECK(c.accuracy == Approx(0.75));
+  CHECK(c.get("accuracy") == Approx(0.75));
   // recall: 1, 1, 0.5 -> 0.8333; precision: 1, 0.5, 1 -> 0.8333; f1: 1, 0.6667, 0.6667
-  CHECK(c.recall == Approx(2.5 / 3));
-  CHECK(c.precision == Approx(2.5 / 3));
-  CHECK(c.f1 == Approx((1 + 2.0 / 3 + 2.0 / 3) / 3));
-  CHECK(c.balanced_accuracy == Approx(2.5 / 3));
+  CHECK(c.get("recall") == Approx(2.5 / 3));
+  CHECK(c.get("precision") == Approx(2.5 / 3));
+  CHECK(c.get("f1") == Approx((1 + 2.0 / 3 + 2.0 / 3) / 3));
+  CHECK(c.get("balanced_accuracy") == Approx(2.5 / 3));
   const double p = std::exp(5) / (std::exp(5) + 2);
-  CHECK(c.log_loss == Approx((3 * -std::log(p) - std::log(1 / (std::exp(5) + 2))) / 4));
+  CHECK(c.get("log_loss") == Approx((3 * -std::log(p) - std::log(1 / (std::exp(5) + 2))) / 4));
   // All four predictions have confidence p and fall in one bin: ECE = |0.75 - p|.
-  CHECK(c.ece == Approx(std::abs(0.75 - p)));
+  CHECK(c.get("ece") == Approx(std::abs(0.75 - p)));
 }
 
 TEST_CASE("every metric is NaN, never a crash, on NaN and infinite outputs", "[data]") {

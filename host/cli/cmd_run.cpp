@@ -154,7 +154,8 @@ po::options_description sweep_options() {
     ("step_every", po::value<std::string>()->default_value("10"), "step schedule: epochs between decays")
     ("gamma", po::value<std::string>()->default_value("0.1"), "step schedule: decay factor")
     ("eval_every", po::value<std::string>()->default_value("1"), "epochs between evaluation points")
-    ("metric", po::value<std::string>()->default_value(""), "primary metric (default rmse / accuracy)")
+    ("metric", po::value<std::string>()->default_value(""),
+     ("primary metric, one of " + join(metric_names(), ", ") + " (default rmse / accuracy)").c_str())
     ("target", po::value<std::string>()->default_value(""), "a value of the metric: epochs and time to reach it are recorded")
     ("time_budget", po::value<std::string>()->default_value("0"), "seconds per trial before it is stopped (0: none)")
     ("divergence_factor", po::value<std::string>()->default_value("1000"), "train loss above this times its start: diverged")
@@ -411,8 +412,8 @@ void print_leaderboard(std::ostream& out, const std::string& db) {
                            "SELECT dataset, model, loss, optimizer, best_lr AS lr, metric, seeds_done AS seeds,"
                            " printf('%.4g', val_mean) AS val, printf('%.4g', test_mean) AS test,"
                            " printf('%.2g', test_sd) AS test_sd FROM leaderboard"
-                           " ORDER BY dataset, model, CASE WHEN metric IN ('rmse','mae','log_loss','ece')"
-                           " THEN test_mean ELSE -test_mean END NULLS LAST",
+                           " ORDER BY dataset, model, CASE WHEN metric IN (" + lower_is_better_sql_list() +
+                               ") THEN test_mean ELSE -test_mean END NULLS LAST",
                            &cols);
   out << "leaderboard (learning rate chosen on validation, reported on test; " << db << ")\n";
   print_table(out, cols, rows);

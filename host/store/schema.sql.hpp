@@ -1,9 +1,13 @@
 #pragma once
 // Schema of a results database (documented in docs/schema.md). Bump kSchemaVersion on any change,
 // and give Store an upgrade from the previous version (upgrade_schema_1_to_2 is the example).
+#include "sweep/metrics.hpp"
+
+#include <string>
+
 namespace lossbench {
 constexpr int kSchemaVersion = 2;  // 2: per-metric curve columns instead of JSON
-constexpr const char* kSchema = R"SQL(
+constexpr const char* kSchemaTemplate = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sweeps (
   id INTEGER PRIMARY KEY, spec TEXT NOT NULL, host_version TEXT NOT NULL, machine TEXT NOT NULL,
@@ -31,12 +35,10 @@ CREATE TABLE IF NOT EXISTS curves (
   wall_ms REAL NOT NULL, cpu_ms REAL NOT NULL,
   train_loss REAL, val_loss REAL, val_metric REAL, test_metric REAL,
   grad_norm REAL, layer_grad_norms TEXT,
-  -- Every metric of metric_names(), NULL where the task has none. Typed columns rather than a
-  -- JSON object: less than half the bytes a row, 1.3x the rows a second, no json_extract to plot.
-  val_rmse REAL, val_mae REAL, val_r2 REAL, val_accuracy REAL, val_balanced_accuracy REAL,
-  val_precision REAL, val_recall REAL, val_f1 REAL, val_log_loss REAL, val_ece REAL,
-  test_rmse REAL, test_mae REAL, test_r2 REAL, test_accuracy REAL, test_balanced_accuracy REAL,
-  test_precision REAL, test_recall REAL, test_f1 REAL, test_log_loss REAL, test_ece REAL,
+  -- Every metric of kMetrics (val_NAME, then test_NAME), NULL where the task has none. Typed
+  -- columns rather than a JSON object: less than half the bytes a row, 1.3x the rows a second, no
+  -- json_extract to plot.
+  @METRIC_COLUMNS@
   PRIMARY KEY (trial_id, epoch)) WITHOUT ROWID;  -- rows live in key order: one trial's curve is contiguous
 
 -- The DeepOBS protocol: per dataset, model, loss and optimizer, pick the learning rate whose
@@ -89,4 +91,14 @@ CREATE VIEW IF NOT EXISTS failures AS
 SELECT id AS trial_id, status, dataset, model, loss, optimizer, lr, seed, diverged_step, message
 FROM trials WHERE status IN ('diverged', 'failed', 'timeout', 'crashed');
 )SQL";
+
+// The schema with the metric columns of kMetrics written in.
+inline std::string schema_sql() {
+  std::string cols;
+  for (const char* split : {"val_", "test_"})
+    for (const auto& m : kMetrics) cols += std::string(split) + m.name + " REAL, ";
+  std::string s = kSchemaTemplate;
+  s.replace(s.find("@METRIC_COLUMNS@"), 16, cols);
+  return s;
+}
 }  // namespace lossbench

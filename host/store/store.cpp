@@ -177,7 +177,7 @@ Store::Store(const std::string& path) : path_(path) {
     exec("PRAGMA cache_size=-32768");  // 32 MiB: a long sweep's curve index stays in memory
     exec("PRAGMA foreign_keys=ON");
     if (upgrade_from_1) upgrade_schema_1_to_2();
-    exec(kSchema);
+    exec(schema_sql());
     exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) + "')");
   } catch (const StoreError& e) {
     sqlite3_close(db_);
@@ -380,7 +380,7 @@ void Store::write(const std::deque<TrialResult>& batch) {
          "UPDATE trials SET status=?, message=?, diverged_step=?, steps=?, wall_ms=?, cpu_ms=?, steps_per_s=?,"
          " final_val=?, final_test=?, best_val=?, best_val_epoch=?, test_at_best_val=?, epochs_to_target=?,"
          " time_to_target_ms=?, final_val_metrics=?, final_test_metrics=?, finished_at=? WHERE id=?");
-  const int first_metric = 13, n_metrics = int(Metrics().values().size());
+  const int first_metric = 13, n_metrics = int(kMetricCount);
   std::string norms;
   for (const auto& r : batch) {
     id.bind(1, r.hash);

@@ -1,6 +1,7 @@
 #include "sweep/sweep.hpp"
 
 #include "store/store.hpp"
+#include "sweep/metrics.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 
@@ -99,7 +100,7 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
   }
   std::vector<ModelSpec> models;
   for (const auto& m : spec.models) models.push_back(ModelSpec::parse(m));
-  if (!spec.metric.empty()) Metrics().get(spec.metric);  // throws, naming the closest metric
+  if (!spec.metric.empty()) metric_def(spec.metric);  // throws, naming the closest metric
 
   for (const auto& ds : spec.datasets) {
     auto pd = std::make_unique<PreparedData>();
@@ -123,8 +124,7 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
   for (const auto& pd : plan.data) {
     const lb_task task = pd->data.task;
     const std::string metric = spec.metric.empty() ? default_metric(task) : spec.metric;
-    const bool regression_metric = metric == "rmse" || metric == "mae" || metric == "r2";
-    if (regression_metric != (task == LB_TASK_REGRESSION))
+    if (!metric_applies(metric_def(metric), task))
       throw std::invalid_argument("metric '" + metric + "' does not apply to dataset '" + pd->data.spec + "' (" +
                                   task_name(task) + ")");
     for (const auto& model : models)
