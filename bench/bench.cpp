@@ -183,8 +183,8 @@ int run(int argc, char** argv) {
       c.hash = "bench-" + w.name;
       export_split(out, w, d, c.model);
       // Dense-layer FLOPs: 6 P per training row, 2 P per evaluated row (train, val, test).
-      const Mlp probe = Mlp::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
-      const double P = double(const_cast<Mlp&>(probe).n_params());
+      const Model probe = Model::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
+      const double P = double(const_cast<Model&>(probe).n_params());
       const double ntr = double(d.split.X_train.rows()), nev = ntr + double(d.split.X_val.rows() + d.split.X_test.rows());
       const double flops = w.epochs * (6 * P * ntr + 2 * P * nev);
       std::vector<double> times;

@@ -1,6 +1,6 @@
 #include "oracle_runner.hpp"
 
-#include "model/mlp.hpp"
+#include "model/model.hpp"
 #include "util/strings.hpp"
 
 #include <boost/property_tree/json_parser.hpp>
@@ -123,7 +123,7 @@ void run_model_case(const pt::ptree& c, const std::string& where, const Registry
   auto plugin = reg.require(c.get<std::string>("loss"), LB_KIND_LOSS);
   const lb_task task = parse_task(c.get<std::string>("task"));
   const Eigen::Index rows = c.get<Eigen::Index>("rows");
-  std::vector<Mlp::Layer> layers;
+  std::vector<Model::Layer> layers;
   std::vector<double> params;
   for (const auto& kv : c.get_child("layers")) {
     const auto& l = kv.second;
@@ -131,7 +131,7 @@ void run_model_case(const pt::ptree& c, const std::string& where, const Registry
     for (double v : numbers(l, "W")) params.push_back(v);
     for (double v : numbers(l, "b")) params.push_back(v);
   }
-  Mlp model(layers, rows);
+  Model model(layers, rows);
   if (size_t(model.n_params()) != params.size()) throw std::runtime_error("W/b sizes do not match in/out");
   model.params() = Eigen::Map<Eigen::VectorXd>(params.data(), Eigen::Index(params.size()));
   const auto X = numbers(c, "X"), target = numbers(c, "target");

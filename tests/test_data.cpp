@@ -1,6 +1,6 @@
 // Datasets, splits, models and metrics.
 #include "data/dataset.hpp"
-#include "model/mlp.hpp"
+#include "model/model.hpp"
 #include "plugins/plugin.hpp"
 #include "sweep/metrics.hpp"
 #include "util/rng.hpp"
@@ -217,7 +217,7 @@ TEST_CASE("model specs parse, and the MLP's gradient matches finite differences"
   CHECK(ModelSpec::parse("linear").hidden.empty());
   CHECK_THROWS_WITH(ModelSpec::parse("mlp(hidden=16,activation=relux)"), Catch::Contains("did you mean 'relu'"));
   CHECK_THROWS_WITH(ModelSpec::parse("mpl"), Catch::Contains("unknown model 'mpl'"));
-  Mlp m = Mlp::from_spec(ModelSpec::parse("mlp(hidden=5x4,activation=sigmoid)"), 3, 2, 6);
+  Model m = Model::from_spec(ModelSpec::parse("mlp(hidden=5x4,activation=sigmoid)"), 3, 2, 6);
   Rng rng(1);
   m.initialize(Init::Xavier, rng);
   RowMatrix X(6, 3);
@@ -286,7 +286,7 @@ TEST_CASE("the MLP's vectorized tanh agrees with std::tanh to 1e-14", "[data]") 
                    std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()})
     xs.push_back(v);
   const Eigen::Index n = Eigen::Index(xs.size());
-  Mlp m({{1, 1, Activation::Tanh}}, n);
+  Model m({{1, 1, Activation::Tanh}}, n);
   m.params() << 1.0, 0.0;  // W = 1, b = 0: the output is tanh of the input
   RowMatrix X = Eigen::Map<RowMatrix>(xs.data(), n, 1);
   const RowMatrix y = m.forward(X);

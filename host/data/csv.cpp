@@ -1,7 +1,7 @@
 // Readers for user data. Every error names file:line and stops: a benchmark on silently
 // mangled data is worse than none.
 #include "data/dataset.hpp"
-#include "plugins/plugin.hpp"
+#include "util/task.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>

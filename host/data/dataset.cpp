@@ -1,6 +1,6 @@
 // Dataset specs -> datasets, and datasets -> standardized splits.
 #include "data/dataset.hpp"
-#include "plugins/plugin.hpp"
+#include "util/task.hpp"
 #include "util/rng.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"

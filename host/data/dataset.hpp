@@ -5,6 +5,8 @@
 
 #include <Eigen/Core>
 
+#include "util/matrix.hpp"
+
 #include <cstdint>
 #include <istream>
 #include <map>
@@ -13,8 +15,6 @@
 #include <vector>
 
 namespace lossbench {
-
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 struct Dataset {
   std::string spec;  // what the user wrote: "iris", "csv:path", "linear(n=500)"

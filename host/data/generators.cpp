@@ -3,6 +3,7 @@
 // and soft F1), nonlinear shapes (linear vs MLP), sparse high-dimensional signal.
 #include "data/dataset.hpp"
 #include "util/rng.hpp"
+#include "util/spec.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -263,9 +264,14 @@ const std::vector<GeneratorInfo>& generators() {
 }
 
 GeneratorSpec parse_generator_spec(const std::string& spec) {
-  const auto open = spec.find('(');
+  CallSpec call;
+  try {
+    call = parse_call(spec);
+  } catch (const std::invalid_argument& e) {
+    throw DataError("dataset '" + spec + "': " + e.what());
+  }
   GeneratorSpec out;
-  out.name = trim(spec.substr(0, open));
+  out.name = call.name;
   std::vector<std::string> names;
   const Generator* g = nullptr;
   for (const auto& t : table()) {
@@ -275,26 +281,17 @@ GeneratorSpec parse_generator_spec(const std::string& spec) {
   if (!g)
     throw DataError("unknown generator '" + out.name + "'" + did_you_mean(out.name, names) + " in dataset '" + spec + "'");
   out.params = g->defaults;
-  if (open != std::string::npos) {
-    if (spec.back() != ')' || spec.size() < open + 2) throw DataError("dataset '" + spec + "': missing ')'");
-    const std::string inner = spec.substr(open + 1, spec.size() - open - 2);
-    if (!trim(inner).empty())
-      for (const auto& kv : split(inner, ',')) {
-        const auto eq = kv.find('=');
-        if (eq == std::string::npos) throw DataError("dataset '" + spec + "': '" + kv + "' is not key=value");
-        const std::string k = trim(kv.substr(0, eq)), v = trim(kv.substr(eq + 1));
-        if (!out.params.count(k)) {
-          std::vector<std::string> keys;
-          for (auto& [key, x] : g->defaults) keys.push_back(key);
-          throw DataError("dataset '" + spec + "': " + out.name + " has no parameter '" + k + "'" +
-                          did_you_mean(k, keys) + " (it takes " + params_text(g->defaults) + ")");
-        }
-        char* end = nullptr;
-        const double x = std::strtod(v.c_str(), &end);
-        if (v.empty() || *end || !std::isfinite(x))
-          throw DataError("dataset '" + spec + "': " + k + " = '" + v + "' is not a number");
-        out.params[k] = x;
-      }
+  for (const auto& [k, v] : call.args) {
+    if (!out.params.count(k)) {
+      std::vector<std::string> keys;
+      for (auto& [key, x] : g->defaults) keys.push_back(key);
+      throw DataError("dataset '" + spec + "': " + out.name + " has no parameter '" + k + "'" + did_you_mean(k, keys) +
+                      " (it takes " + params_text(g->defaults) + ")");
+    }
+    double x = 0;
+    if (!parse_double(v, x) || !std::isfinite(x))
+      throw DataError("dataset '" + spec + "': " + k + " = '" + v + "' is not a number");
+    out.params[k] = x;
   }
   // Integer parameters and sizes are checked before anything is allocated.
   const Params& p = out.params;

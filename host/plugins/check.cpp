@@ -1,5 +1,6 @@
 #include "plugins/check.hpp"
 
+#include "util/matrix.hpp"
 #include "util/strings.hpp"
 
 #include <Eigen/Core>
@@ -14,7 +15,6 @@
 namespace lossbench {
 namespace {
 
-using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 struct Shape {
   lb_task task;

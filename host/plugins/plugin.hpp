@@ -5,6 +5,8 @@
 // library is unloaded only after the last loss or optimizer state it created is destroyed.
 #include <lossbench/abi.h>
 
+#include "util/task.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -47,11 +49,6 @@ struct Plugin {
 };
 
 const char* kind_name(lb_kind k);
-const char* task_name(lb_task t);
-// "regression,binary" for a bit set.
-std::string tasks_string(uint32_t tasks);
-// Parses "regression", "binary" or "multiclass"; throws std::invalid_argument otherwise.
-lb_task parse_task(std::string_view s);
 
 // An error raised on the host side about a plugin (bad create, bad hyperparameter).
 struct PluginError : std::runtime_error {

@@ -113,16 +113,16 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
   // before it is allocated: with the optimizer's state (Adam keeps two more copies of the
   // weights) it would abort the process instead.
   const int in_cols = int(s.X_train.cols());
-  const double need = Mlp::bytes_needed(c.model, in_cols, out_cols, max_rows) * 2;
+  const double need = Model::bytes_needed(c.model, in_cols, out_cols, max_rows) * 2;
   if (const double cap = memory_limit_bytes(); need > cap)
     return fail_early("model " + c.model.text + " needs about " + gibibytes(need) +
                       " (weights, gradients, optimizer state, activations); the memory limit is " + gibibytes(cap) +
                       " (--max-memory, or the machine's memory)");
-  std::optional<Mlp> model_holder;
+  std::optional<Model> model_holder;
   std::unique_ptr<LossInstance> loss;
   std::unique_ptr<OptimizerInstance> opt;
   try {
-    model_holder.emplace(Mlp::from_spec(c.model, in_cols, out_cols, max_rows));
+    model_holder.emplace(Model::from_spec(c.model, in_cols, out_cols, max_rows));
     loss = std::make_unique<LossInstance>(c.loss, c.loss_hp, task, size_t(max_rows), size_t(out_cols));
     opt = std::make_unique<OptimizerInstance>(c.optimizer, c.optimizer_hp, size_t(model_holder->n_params()));
   } catch (const std::bad_alloc&) {
@@ -131,7 +131,7 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
   } catch (const std::exception& e) {
     return fail_early(e.what());
   }
-  Mlp& model = *model_holder;
+  Model& model = *model_holder;
   {
     Rng init(mix_seed(c.seed, hash_string(d.hash + c.model.text)));
     model.initialize(c.model.init, init);

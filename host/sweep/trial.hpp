@@ -3,7 +3,7 @@
 // run_trial() is where a loss is evaluated and an optimizer stepped; everything it records is a
 // plain TrialResult that a reporter (the SQLite store) writes.
 #include "data/dataset.hpp"
-#include "model/mlp.hpp"
+#include "model/model.hpp"
 #include "plugins/plugin.hpp"
 #include "sweep/metrics.hpp"
 

@@ -1,6 +1,6 @@
 // libFuzzer target: dataset and model spec parsers on arbitrary text.
 #include "data/dataset.hpp"
-#include "model/mlp.hpp"
+#include "model/model.hpp"
 
 #include <stdexcept>
 

@@ -5,7 +5,7 @@
 // All parameters live in one contiguous buffer (per layer: W, in x out row-major, then b), so an
 // optimizer plugin steps the whole model in one call. Every activation and gradient buffer is
 // allocated at construction for the largest batch; forward and backward allocate nothing.
-#include "data/dataset.hpp"
+#include "util/matrix.hpp"
 #include "util/rng.hpp"
 
 #include <Eigen/Core>
@@ -30,15 +30,15 @@ struct ModelSpec {
   static ModelSpec parse(const std::string& s);
 };
 
-class Mlp {
+class Model {
  public:
   struct Layer {
     int in, out;
     Activation act;
   };
-  Mlp(std::vector<Layer> layers, Eigen::Index max_rows);
+  Model(std::vector<Layer> layers, Eigen::Index max_rows);
   // The model a spec describes for inputs of width `in` and `out` outputs.
-  static Mlp from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
+  static Model from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
   // Bytes such a model allocates (parameters, gradients, activations and deltas), computed
   // without allocating: a spec too big for memory is refused before it aborts the process.
   static double bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
@@ -46,7 +46,6 @@ class Mlp {
   Eigen::Index n_params() const { return Eigen::Index(params_.size()); }
   Eigen::VectorXd& params() { return params_; }
   const Eigen::VectorXd& grads() const { return grads_; }
-  const std::vector<Layer>& layers() const { return layers_; }
   void initialize(Init init, Rng& rng);
 
   // Forward pass over X (contiguous rows); returns the output block (rows x out), valid until

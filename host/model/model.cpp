@@ -1,5 +1,6 @@
-#include "model/mlp.hpp"
+#include "model/model.hpp"
 
+#include "util/spec.hpp"
 #include "util/strings.hpp"
 
 #include <cmath>
@@ -33,41 +34,39 @@ ModelSpec ModelSpec::parse(const std::string& text) {
     m.init = Init::Xavier;
     return m;
   }
-  if (s.rfind("mlp", 0) != 0)
-    throw std::invalid_argument("unknown model '" + s + "'" + did_you_mean(s, {"linear", "mlp"}) +
+  CallSpec call;
+  try {
+    call = parse_call(s);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("model '" + s + "': " + e.what() + " (expected mlp(key=value,...))");
+  }
+  if (call.name != "mlp")
+    throw std::invalid_argument("unknown model '" + s + "'" + did_you_mean(call.name, {"linear", "mlp"}) +
                                 " (models: linear, mlp(hidden=64x64,activation=relu,init=he))");
   m.hidden = {64};
-  std::string inner;
-  if (s.size() > 3) {
-    if (s[3] != '(' || s.back() != ')') throw std::invalid_argument("model '" + s + "': expected mlp(key=value,...)");
-    inner = s.substr(4, s.size() - 5);
-  }
   bool init_given = false;
-  if (!trim(inner).empty())
-    for (const auto& kv : split(inner, ',')) {
-      const auto eq = kv.find('=');
-      const std::string k = trim(kv.substr(0, eq)), v = eq == std::string::npos ? "" : trim(kv.substr(eq + 1));
-      if (k == "hidden") {
-        m.hidden.clear();
-        for (const auto& w : split(v, 'x')) {
-          char* end = nullptr;
-          long n = std::strtol(w.c_str(), &end, 10);
-          if (w.empty() || *end || n < 1 || n > 100000)
-            throw std::invalid_argument("model '" + s + "': hidden=" + v + " must be widths like 64x64");
-          m.hidden.push_back(int(n));
-        }
-      } else if (k == "activation") {
-        m.activation = parse_activation(v);
-      } else if (k == "init") {
-        if (v != "xavier" && v != "he")
-          throw std::invalid_argument("model '" + s + "': init must be xavier or he, not '" + v + "'");
-        m.init = v == "he" ? Init::He : Init::Xavier;
-        init_given = true;
-      } else {
-        throw std::invalid_argument("model '" + s + "': unknown key '" + k + "'" +
-                                    did_you_mean(k, {"hidden", "activation", "init"}));
+  for (const auto& [k, v] : call.args) {
+    if (k == "hidden") {
+      m.hidden.clear();
+      for (const auto& w : split(v, 'x')) {
+        char* end = nullptr;
+        long n = std::strtol(w.c_str(), &end, 10);
+        if (w.empty() || *end || n < 1 || n > 100000)
+          throw std::invalid_argument("model '" + s + "': hidden=" + v + " must be widths like 64x64");
+        m.hidden.push_back(int(n));
       }
+    } else if (k == "activation") {
+      m.activation = parse_activation(v);
+    } else if (k == "init") {
+      if (v != "xavier" && v != "he")
+        throw std::invalid_argument("model '" + s + "': init must be xavier or he, not '" + v + "'");
+      m.init = v == "he" ? Init::He : Init::Xavier;
+      init_given = true;
+    } else {
+      throw std::invalid_argument("model '" + s + "': unknown key '" + k + "'" +
+                                  did_you_mean(k, {"hidden", "activation", "init"}));
     }
+  }
   if (!init_given) m.init = m.activation == Activation::Relu ? Init::He : Init::Xavier;
   std::string h;
   for (size_t i = 0; i < m.hidden.size(); ++i) h += (i ? "x" : "") + std::to_string(m.hidden[i]);
@@ -76,7 +75,7 @@ ModelSpec ModelSpec::parse(const std::string& text) {
   return m;
 }
 
-Mlp::Mlp(std::vector<Layer> layers, Eigen::Index max_rows) : layers_(std::move(layers)) {
+Model::Model(std::vector<Layer> layers, Eigen::Index max_rows) : layers_(std::move(layers)) {
   Eigen::Index total = 0;
   for (const auto& l : layers_) {
     offset_.push_back(total);
@@ -88,7 +87,7 @@ Mlp::Mlp(std::vector<Layer> layers, Eigen::Index max_rows) : layers_(std::move(l
   grads_ = Eigen::VectorXd::Zero(total);
 }
 
-Mlp Mlp::from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows) {
+Model Model::from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows) {
   std::vector<Layer> layers;
   int prev = in;
   for (int h : spec.hidden) {
@@ -96,10 +95,10 @@ Mlp Mlp::from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows
     prev = h;
   }
   layers.push_back({prev, out, Activation::Identity});
-  return Mlp(std::move(layers), max_rows);
+  return Model(std::move(layers), max_rows);
 }
 
-double Mlp::bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows) {
+double Model::bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows) {
   double params = 0, units = 0;
   int prev = in;
   for (int h : spec.hidden) {
@@ -112,7 +111,7 @@ double Mlp::bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index ma
   return sizeof(double) * (2 * params + 2 * double(max_rows) * units);
 }
 
-void Mlp::initialize(Init init, Rng& rng) {
+void Model::initialize(Init init, Rng& rng) {
   for (size_t l = 0; l < layers_.size(); ++l) {
     const double fan_in = layers_[l].in, fan_out = layers_[l].out;
     // Xavier/Glorot uniform: U(-a, a), a = sqrt(6 / (in + out)); He normal: N(0, 2 / in).
@@ -171,7 +170,7 @@ void times_derivative(Activation a, D&& delta, const Y& y) {
 }
 }  // namespace
 
-Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> Mlp::forward(const Eigen::Ref<const RowMatrix>& X) {
+Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> Model::forward(const Eigen::Ref<const RowMatrix>& X) {
   rows_ = X.rows();
   if (X.cols() != layers_.front().in || X.outerStride() != X.cols())
     throw std::invalid_argument("forward: input must be contiguous rows of width " + std::to_string(layers_.front().in));
@@ -191,7 +190,7 @@ Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> Mlp::forward(const
   return act_.back().topRows(rows_);
 }
 
-void Mlp::backward(const double* dout) {
+void Model::backward(const double* dout) {
   const size_t L = layers_.size();
   delta_[L - 1].topRows(rows_) = Eigen::Map<const RowMatrix>(dout, rows_, layers_[L - 1].out);
   for (size_t l = L; l-- > 0;) {
@@ -207,7 +206,7 @@ void Mlp::backward(const double* dout) {
   }
 }
 
-void Mlp::layer_grad_norms(std::vector<double>& out) const {
+void Model::layer_grad_norms(std::vector<double>& out) const {
   out.resize(layers_.size());
   for (size_t l = 0; l < layers_.size(); ++l) {
     const Eigen::Index n = Eigen::Index(layers_[l].in) * layers_[l].out + layers_[l].out;
