@@ -8,10 +8,15 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <fstream>
+#include <sstream>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 namespace lossbench {
@@ -430,23 +435,52 @@ void Store::record_outcome(const std::string& path, const std::string& hash, con
   sqlite3_close(db);
 }
 
+namespace {
+// The process holding a flock on the file (device, inode), from /proc/locks: the file names the
+// same holder however the database path is spelled (a hard link has no shared side file).
+std::string flock_holder(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return "";
+  char id[64];
+  std::snprintf(id, sizeof id, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    std::istringstream in(line);
+    std::string n, type, mode, access, pid, file;
+    if (in >> n >> type >> mode >> access >> pid >> file && type == "FLOCK" && file == id) return pid;
+  }
+  return "";
+}
+}  // namespace
+
+// The lock is a flock on the database file itself, not on a file named after the path: a
+// symlink, a hard link, `./x.db` and a relative path all reach the same inode, and so the same
+// lock. SQLite locks with fcntl (POSIX) locks, which on Linux never conflict with flock, so
+// readers and the worker's connection are unaffected.
 RunLock::RunLock(const std::string& db_path) {
-  const std::string path = db_path + ".lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw StoreError(path + ": cannot create lock file: " + std::strerror(errno));
+  fd_ = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw StoreError(db_path + ": cannot open database: " + std::strerror(errno));
   if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    char buf[32] = {};
-    (void)!::pread(fd_, buf, sizeof buf - 1, 0);
-    ::close(fd_);
+    const std::string pid = flock_holder(fd_);
+    ::close(fd_);  // no SQLite connection is open yet: closing drops no POSIX lock of ours
     fd_ = -1;
-    throw StoreError(db_path + " is in use by another lossbench run (pid " + trim(buf) +
+    throw StoreError(db_path + " is in use by another lossbench run (pid " + (pid.empty() ? "unknown" : pid) +
                      "); wait for it to finish or use another --db");
   }
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  (void)!::ftruncate(fd_, 0);
-  (void)!::pwrite(fd_, pid.data(), pid.size(), 0);
+  // SQLite keeps the WAL beside the name it was given: through a second hard link a run would
+  // not see the trials in the other name's WAL, and a checkpoint would overwrite them.
+  struct stat st {};
+  if (fstat(fd_, &st) == 0 && st.st_nlink > 1) {
+    ::close(fd_);
+    fd_ = -1;
+    throw StoreError(db_path + " has " + std::to_string(st.st_nlink) +
+                     " hard links, and SQLite's journal beside each name would lose the other's trials;"
+                     " remove the other links (or copy the file) and use one name");
+  }
 }
 
+// Closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+// included: the lock must outlive every Store and query connection of its process.
 RunLock::~RunLock() {
   if (fd_ >= 0) ::close(fd_);
 }

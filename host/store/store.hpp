@@ -85,8 +85,9 @@ class Store final : public ResultSink {
 
 std::string now_utc();
 
-// One `lossbench run` per database at a time: an advisory lock on DB.lock holding the owner's pid.
-// A second run is refused with the other process named; the lock dies with its process.
+// One `lossbench run` per database at a time: an advisory lock on the database file itself. A
+// second run is refused with the other process named, however it spells the path; the lock dies
+// with its process.
 class RunLock {
  public:
   explicit RunLock(const std::string& db_path);
