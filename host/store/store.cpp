@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <sys/file.h>
@@ -485,10 +486,10 @@ RunLock::~RunLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,
-                                                   std::vector<std::string>* columns) {
-  sqlite3* db = open_existing(path, SQLITE_OPEN_READONLY);
-  std::vector<std::vector<std::string>> rows;
+namespace {
+// Runs sql on db into rows; returns SQLite's primary result code and its message in err.
+int run_query(sqlite3* db, const std::string& sql, std::vector<std::vector<std::string>>& rows,
+              std::vector<std::string>* columns, std::string& err) {
   sqlite3_stmt* st = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
   if (rc == SQLITE_OK) {
@@ -506,10 +507,44 @@ std::vector<std::vector<std::string>> Store::query(const std::string& path, cons
       rows.push_back(std::move(row));
     }
   }
-  std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
+  err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
   sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(db) & 0xff;
+}
+
+// file:///abs/path?immutable=1, with the characters a URI gives meaning to escaped.
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file://";
+  for (char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", unsigned(static_cast<unsigned char>(c)));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+}  // namespace
+
+std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,
+                                                   std::vector<std::string>* columns) {
+  std::vector<std::vector<std::string>> rows;
+  std::string err;
+  sqlite3* db = open_existing(path, SQLITE_OPEN_READONLY);
+  int rc = run_query(db, sql, rows, columns, err);
   sqlite3_close(db);
-  if (!err.empty()) throw StoreError(path + ": " + err);
+  // A WAL database needs its -shm file, which a reader cannot create on a read-only mount or in a
+  // folder it may not write. No writer can be running there either (it would need the same
+  // files), so the file alone is the whole database: read it as immutable.
+  if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+    rows.clear();
+    db = open_existing(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    rc = run_query(db, sql, rows, columns, err);
+    sqlite3_close(db);
+  }
+  if (rc != SQLITE_OK) throw StoreError(path + ": " + err);
   return rows;
 }
 
