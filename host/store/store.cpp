@@ -259,7 +259,8 @@ void Store::record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plu
         .bind(5, std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)).run();
 }
 
-std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force) {
+std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force,
+                                         const std::set<std::string>& retry) {
   std::lock_guard<std::mutex> lock(db_mu_);
   exec("BEGIN IMMEDIATE");
   std::set<std::string> finished;
@@ -282,7 +283,7 @@ std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<Tri
       std::string st = status.step() ? status.text(0) : "";
       status.run();
       if (st == "pending" || st == "running") continue;  // never finished: run (again)
-      if (force) {
+      if (force || retry.count(st)) {
         drop_curve.bind(1, t.hash).run();
         reset.bind(1, sweep_id).bind(2, t.hash).run();
       } else {
