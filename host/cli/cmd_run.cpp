@@ -7,6 +7,7 @@
 #include "sweep/sweep.hpp"
 #include "util/strings.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <thread>
@@ -170,7 +171,8 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   po::options_description general("lossbench run [--config FILE] [options]");
   general.add_options()("help,h", "show this help")("config", po::value<std::string>(), "INI sweep file (see sweeps/)")(
       "dry-run", "print the axes and the number of trials, run nothing")(
-      "force", "re-run trials the database already holds")("quiet", "no progress lines")(
+      "force", "re-run trials the database already holds")(
+      "retry", po::value<std::string>(), "re-run finished trials of these statuses: crashed,timeout,failed (any)")("quiet", "no progress lines")(
       "plugin-dir", po::value<std::vector<std::string>>()->composing(), "also load plugins from DIR (repeatable)")(
       "no-isolation", "train in this process instead of a supervised worker (a crashing plugin then ends the run)")(
       "max-memory", po::value<std::string>(), "address-space cap of the worker, e.g. 4G (default: 75% of RAM)")(
@@ -180,7 +182,7 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
       "2 x time_budget + 30, or 1800)");
   po::options_description internal;
   internal.add_options()("internal-worker-fd", po::value<int>())("internal-solo", po::value<std::string>())(
-      "internal-max-memory", po::value<std::string>());
+      "internal-max-memory", po::value<std::string>())("internal-sweep-id", po::value<int64_t>());
   po::options_description sweep = sweep_options();
   po::options_description all, visible;
   all.add(general).add(sweep).add(internal);
@@ -321,6 +323,14 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   ra.isolation = vm.count("no-isolation") == 0;
   if (vm.count("internal-worker-fd")) ra.worker_fd = vm["internal-worker-fd"].as<int>();
   if (vm.count("internal-solo")) ra.solo_file = vm["internal-solo"].as<std::string>();
+  if (vm.count("internal-sweep-id")) ra.sweep_id = vm["internal-sweep-id"].as<int64_t>();
+  if (vm.count("retry"))
+    for (const auto& r : list("retry", get("retry"))) {
+      if (r != "crashed" && r != "timeout" && r != "failed")
+        throw po::error("option 'retry': '" + r + "' is not crashed, timeout or failed" +
+                        did_you_mean(r, {"crashed", "timeout", "failed"}));
+      ra.retry.insert(r);
+    }
   try {
     ra.max_memory = vm.count("internal-max-memory") ? parse_size(get("internal-max-memory"))
                     : vm.count("max-memory")        ? parse_size(get("max-memory"))
@@ -392,13 +402,18 @@ void print_estimate(std::ostream& out, const Plan& plan, const SweepSpec& spec) 
 
 }  // namespace
 
-// The command that resumes an interrupted run, as bash reads it. Without --force: it would re-run
-// what the interrupted run finished.
+// The command that resumes an interrupted run, as bash reads it. Resuming continues this
+// invocation: --force or --retry again would re-run what it finished.
 std::string resume_command(const std::vector<std::string>& args) {
   std::string cmd = "lossbench run";
-  for (const auto& a : args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
     if (a.rfind("--internal-", 0) == 0) break;
-    if (a == "--force") continue;
+    if (a == "--force" || a.rfind("--retry=", 0) == 0) continue;
+    if (a == "--retry") {
+      ++i;
+      continue;
+    }
     cmd += " " + shell_quote(a);
   }
   return cmd;
@@ -417,6 +432,46 @@ void print_leaderboard(std::ostream& out, const std::string& db) {
                            &cols);
   out << "leaderboard (learning rate chosen on validation, reported on test; " << db << ")\n";
   print_table(out, cols, rows);
+}
+
+}  // namespace
+
+namespace {
+
+// What one invocation did, for its closing line.
+struct Outcome {
+  size_t done = 0, diverged = 0, failed = 0, timeout = 0, crashed = 0, unfinished = 0, before = 0;
+  double seconds = 0;
+};
+
+// Counted from the database: a supervised run's workers each saw only part of the invocation.
+Outcome tally(const std::string& db, const Plan& plan, const std::set<std::string>& finished_before) {
+  std::set<std::string> ours;
+  for (const auto& t : plan.trials)
+    if (!finished_before.count(t.hash)) ours.insert(t.hash);
+  Outcome o;
+  o.before = finished_before.size();
+  for (const auto& r : Store::query(db, "SELECT config_hash, status FROM trials")) {
+    if (!ours.count(r[0])) continue;
+    const std::string& st = r[1];
+    (st == "done" ? o.done : st == "diverged" ? o.diverged : st == "failed" ? o.failed
+     : st == "timeout" ? o.timeout : st == "crashed" ? o.crashed : o.unfinished)++;
+  }
+  return o;
+}
+
+// The closing lines of a run; returns its exit code.
+int report(const Outcome& o, const std::string& db, const std::vector<std::string>& args, int rc) {
+  std::cout << "ran " << o.done + o.diverged + o.failed + o.timeout + o.crashed << " trials in " << std::fixed
+            << std::setprecision(1) << o.seconds << " s: " << o.done << " done, " << o.diverged << " diverged, "
+            << o.failed << " failed, " << o.timeout << " timed out, " << o.crashed << " crashed; " << o.before
+            << " were already in " << db;
+  if (o.unfinished) std::cout << "; " << o.unfinished << " left to run";
+  std::cout << "\n";
+  if (rc == 130)
+    std::cout << "interrupted: finished trials are saved. Resume with:\n  " << resume_command(args) << "\n";
+  if (rc == 0) print_leaderboard(std::cout, db);
+  return rc;
 }
 
 }  // namespace
@@ -447,6 +502,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (dbp.has_parent_path() && !std::filesystem::create_directories(dbp.parent_path(), ec) && ec)
     throw StoreError("--db " + ra.spec.db + ": cannot create folder " + dbp.parent_path().string() + ": " +
                      ec.message());
+  const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<RunLock> lock;
   if (!worker) lock = std::make_unique<RunLock>(ra.spec.db);  // the supervisor holds it for its worker
   if (!worker && ra.isolation) {
@@ -454,21 +510,29 @@ int cmd_run(const std::vector<std::string>& args) {
     // never the last one: a last close checkpoints and removes the WAL, and readers starting at
     // that moment would see the database locked.
     Store hold(ra.spec.db);
+    // One sweeps row and one registration for the invocation, however often the worker restarts.
+    const Registration registered = register_sweep(plan, ra.spec, hold, ra.force, ra.retry);
     SupervisorOptions so;
     so.run_args = args;
     so.db = ra.spec.db;
     so.max_retries = ra.max_retries;
     so.hang_timeout_s = ra.hang_timeout;
     so.max_memory = ra.max_memory;
+    so.sweep_id = registered.sweep_id;
     SupervisorResult sr = supervise(so, std::cerr);
+    hold.end_sweep(registered.sweep_id);
     if (sr.crashed + sr.hung > 0)
       std::cout << "isolation: " << sr.crashed << " trial(s) crashed, " << sr.hung << " hung; worker restarted "
                 << sr.restarts << " time(s); see the failures view\n";
-    return sr.exit_code;
+    Outcome o = tally(ra.spec.db, plan, registered.finished);
+    o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return report(o, ra.spec.db, args, sr.exit_code);
   }
 
   RunOptions opt;
   opt.force = ra.force;
+  opt.retry = ra.retry;
+  opt.sweep_id = ra.sweep_id;
   opt.notify_fd = ra.worker_fd;
   if (!ra.solo_file.empty()) {
     std::ifstream in(ra.solo_file);
@@ -485,16 +549,13 @@ int cmd_run(const std::vector<std::string>& args) {
     auto n = Store::query(ra.spec.db, "SELECT count(*) FROM trials WHERE status NOT IN ('pending','running')");
     throw StoreError(std::string(e.what()) + "; stopped, " + n[0][0] + " finished trials are safe in the database");
   }
-  std::cout << "ran " << st.done + st.diverged + st.failed + st.timeout << " trials in " << std::fixed
-            << std::setprecision(1) << st.seconds << " s: " << st.done << " done, " << st.diverged << " diverged, "
-            << st.failed << " failed, " << st.timeout << " timed out; " << st.skipped_done
-            << " were already in " << ra.spec.db << "\n";
-  if (st.interrupted) {
-    std::cout << "interrupted: finished trials are saved. Resume with:\n  " << resume_command(args) << "\n";
-    return 130;
-  }
-  print_leaderboard(std::cout, ra.spec.db);
-  return 0;
+  const int rc = st.interrupted ? 130 : 0;
+  if (worker) return rc;  // the supervisor reports for the whole invocation
+  Outcome o;
+  o.done = st.done, o.diverged = st.diverged, o.failed = st.failed, o.timeout = st.timeout;
+  o.before = st.skipped_done, o.seconds = st.seconds;
+  o.unfinished = st.total - st.skipped_done - st.done - st.diverged - st.failed - st.timeout;
+  return report(o, ra.spec.db, args, rc);
 }
 
 namespace {

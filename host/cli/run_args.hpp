@@ -3,6 +3,7 @@
 // INI and command-line parsing without running anything.
 #include "sweep/sweep.hpp"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,8 @@ struct RunArgs {
   int max_retries = 1;
   double hang_timeout = 0;
   std::vector<std::string> notes;  // what was adjusted (a repeated value dropped, threads capped)
+  std::set<std::string> retry;     // --retry: finished statuses to run again
+  int64_t sweep_id = -1;           // a worker: the supervisor's sweeps row
 };
 
 // Parses `lossbench run` arguments (and the --config INI file they name). Throws

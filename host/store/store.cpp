@@ -8,10 +8,16 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 namespace lossbench {
@@ -253,7 +259,8 @@ void Store::record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plu
         .bind(5, std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)).run();
 }
 
-std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force) {
+std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force,
+                                         const std::set<std::string>& retry) {
   std::lock_guard<std::mutex> lock(db_mu_);
   exec("BEGIN IMMEDIATE");
   std::set<std::string> finished;
@@ -276,7 +283,7 @@ std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<Tri
       std::string st = status.step() ? status.text(0) : "";
       status.run();
       if (st == "pending" || st == "running") continue;  // never finished: run (again)
-      if (force) {
+      if (force || retry.count(st)) {
         drop_curve.bind(1, t.hash).run();
         reset.bind(1, sweep_id).bind(2, t.hash).run();
       } else {
@@ -430,31 +437,60 @@ void Store::record_outcome(const std::string& path, const std::string& hash, con
   sqlite3_close(db);
 }
 
+namespace {
+// The process holding a flock on the file (device, inode), from /proc/locks: the file names the
+// same holder however the database path is spelled (a hard link has no shared side file).
+std::string flock_holder(int fd) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) return "";
+  char id[64];
+  std::snprintf(id, sizeof id, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    std::istringstream in(line);
+    std::string n, type, mode, access, pid, file;
+    if (in >> n >> type >> mode >> access >> pid >> file && type == "FLOCK" && file == id) return pid;
+  }
+  return "";
+}
+}  // namespace
+
+// The lock is a flock on the database file itself, not on a file named after the path: a
+// symlink, a hard link, `./x.db` and a relative path all reach the same inode, and so the same
+// lock. SQLite locks with fcntl (POSIX) locks, which on Linux never conflict with flock, so
+// readers and the worker's connection are unaffected.
 RunLock::RunLock(const std::string& db_path) {
-  const std::string path = db_path + ".lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw StoreError(path + ": cannot create lock file: " + std::strerror(errno));
+  fd_ = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw StoreError(db_path + ": cannot open database: " + std::strerror(errno));
   if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    char buf[32] = {};
-    (void)!::pread(fd_, buf, sizeof buf - 1, 0);
-    ::close(fd_);
+    const std::string pid = flock_holder(fd_);
+    ::close(fd_);  // no SQLite connection is open yet: closing drops no POSIX lock of ours
     fd_ = -1;
-    throw StoreError(db_path + " is in use by another lossbench run (pid " + trim(buf) +
+    throw StoreError(db_path + " is in use by another lossbench run (pid " + (pid.empty() ? "unknown" : pid) +
                      "); wait for it to finish or use another --db");
   }
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  (void)!::ftruncate(fd_, 0);
-  (void)!::pwrite(fd_, pid.data(), pid.size(), 0);
+  // SQLite keeps the WAL beside the name it was given: through a second hard link a run would
+  // not see the trials in the other name's WAL, and a checkpoint would overwrite them.
+  struct stat st {};
+  if (fstat(fd_, &st) == 0 && st.st_nlink > 1) {
+    ::close(fd_);
+    fd_ = -1;
+    throw StoreError(db_path + " has " + std::to_string(st.st_nlink) +
+                     " hard links, and SQLite's journal beside each name would lose the other's trials;"
+                     " remove the other links (or copy the file) and use one name");
+  }
 }
 
+// Closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+// included: the lock must outlive every Store and query connection of its process.
 RunLock::~RunLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,
-                                                   std::vector<std::string>* columns) {
-  sqlite3* db = open_existing(path, SQLITE_OPEN_READONLY);
-  std::vector<std::vector<std::string>> rows;
+namespace {
+// Runs sql on db into rows; returns SQLite's primary result code and its message in err.
+int run_query(sqlite3* db, const std::string& sql, std::vector<std::vector<std::string>>& rows,
+              std::vector<std::string>* columns, std::string& err) {
   sqlite3_stmt* st = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
   if (rc == SQLITE_OK) {
@@ -472,10 +508,44 @@ std::vector<std::vector<std::string>> Store::query(const std::string& path, cons
       rows.push_back(std::move(row));
     }
   }
-  std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
+  err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(db);
   sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(db) & 0xff;
+}
+
+// file:///abs/path?immutable=1, with the characters a URI gives meaning to escaped.
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file://";
+  for (char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", unsigned(static_cast<unsigned char>(c)));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+}  // namespace
+
+std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,
+                                                   std::vector<std::string>* columns) {
+  std::vector<std::vector<std::string>> rows;
+  std::string err;
+  sqlite3* db = open_existing(path, SQLITE_OPEN_READONLY);
+  int rc = run_query(db, sql, rows, columns, err);
   sqlite3_close(db);
-  if (!err.empty()) throw StoreError(path + ": " + err);
+  // A WAL database needs its -shm file, which a reader cannot create on a read-only mount or in a
+  // folder it may not write. No writer can be running there either (it would need the same
+  // files), so the file alone is the whole database: read it as immutable.
+  if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+    rows.clear();
+    db = open_existing(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    rc = run_query(db, sql, rows, columns, err);
+    sqlite3_close(db);
+  }
+  if (rc != SQLITE_OK) throw StoreError(path + ": " + err);
   return rows;
 }
 

@@ -36,8 +36,9 @@ class Store final : public ResultSink {
   void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) override;
   // Inserts the not-yet-known trials as pending (one transaction); returns the hashes whose
   // trials are already finished (done, diverged, failed, timeout), which need not run again.
-  // With force, those are reset to pending instead.
-  std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force) override;
+  // With force, or for a status in retry, those are reset to pending instead.
+  std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force,
+                                    const std::set<std::string>& retry = {}) override;
 
   // Queues a result for the writer thread; returns at once.
   void submit(TrialResult result) override;
@@ -85,8 +86,9 @@ class Store final : public ResultSink {
 
 std::string now_utc();
 
-// One `lossbench run` per database at a time: an advisory lock on DB.lock holding the owner's pid.
-// A second run is refused with the other process named; the lock dies with its process.
+// One `lossbench run` per database at a time: an advisory lock on the database file itself. A
+// second run is refused with the other process named, however it spells the path; the lock dies
+// with its process.
 class RunLock {
  public:
   explicit RunLock(const std::string& db_path);

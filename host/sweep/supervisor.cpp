@@ -71,13 +71,114 @@ void apply_memory_cap(uint64_t bytes) {
   if (setrlimit(RLIMIT_AS, &r) != 0) throw std::runtime_error(std::string("cannot set --max-memory: ") + std::strerror(errno));
 }
 
+namespace {
+
+// How one worker's life ended, and what it had reported on its pipe.
+struct WorkerEnd {
+  int status = 0;
+  std::map<std::string, std::chrono::steady_clock::time_point> in_flight;  // started, not ended
+  std::set<std::string> hung;  // killed by us: no progress for hang_timeout_s
+  size_t ended = 0;            // trials the worker saw to their end
+  int forwarded = 0;           // a signal the supervisor got and passed on (Ctrl-C, SIGTERM)
+};
+
+pid_t start_worker(const std::string& exe, std::vector<std::string> args, int write_fd) {
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (child == 0) {
+    // The worker dies with its supervisor, and gets Ctrl-C only through it (own group), so a
+    // terminal's SIGINT reaches it once, not twice.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(1);
+    setpgid(0, 0);
+    fcntl(write_fd, F_SETFD, 0);  // the write end survives exec
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  return child;
+}
+
+// Reads the worker's "S|B|E <hash>" lines until it exits, killing it when a trial stops making
+// progress.
+WorkerEnd watch_worker(pid_t child, int read_fd, double hang_timeout_s, std::set<std::string>& suspects) {
+  WorkerEnd w;
+  std::string buf;
+  bool eof = false, exited = false;
+  while (!exited) {
+    if (int sig = g_forward.exchange(0)) kill(child, sig), w.forwarded = sig;
+    pollfd p{read_fd, POLLIN, 0};
+    if (!eof && poll(&p, 1, 100) > 0) {
+      char chunk[4096];
+      const ssize_t n = read(read_fd, chunk, sizeof chunk);
+      if (n <= 0) {
+        eof = true;
+      } else {
+        buf.append(chunk, size_t(n));
+        size_t nl;
+        while ((nl = buf.find('\n')) != std::string::npos) {
+          const std::string line = buf.substr(0, nl);
+          buf.erase(0, nl + 1);
+          if (line.size() < 3) continue;
+          // A start or a finished epoch resets the trial's clock: a hang is a stretch without
+          // progress, so a long trial that keeps finishing epochs is never taken for one.
+          if (line[0] == 'S' || (line[0] == 'B' && w.in_flight.count(line.substr(2))))
+            w.in_flight[line.substr(2)] = std::chrono::steady_clock::now();
+          if (line[0] == 'E') w.in_flight.erase(line.substr(2)), suspects.erase(line.substr(2)), ++w.ended;
+        }
+      }
+    } else if (eof) {
+      usleep(50000);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [h, t0] : w.in_flight)
+      if (std::chrono::duration<double>(now - t0).count() > hang_timeout_s && !w.hung.count(h)) {
+        w.hung.insert(h);
+        kill(child, SIGKILL);
+      }
+    if (waitpid(child, &w.status, WNOHANG) == child) exited = true;
+  }
+  return w;
+}
+
+// SIGKILL and SIGTERM come from outside: the kernel's OOM killer, a user, a job scheduler. A
+// plugin's own failure shows as SIGSEGV, SIGABRT, SIGBUS, SIGFPE or SIGILL (and memory past
+// --max-memory as bad_alloc or SIGABRT), so such a death blames none of the trials in flight.
+bool killed_from_outside(int status) {
+  return WIFSIGNALED(status) && (WTERMSIG(status) == SIGKILL || WTERMSIG(status) == SIGTERM);
+}
+
+// Kills from outside in a row, with no trial finished between them, before the run stops: each
+// restart retries the same trials, and a machine that keeps killing them needs a person.
+constexpr int kMaxExternalKills = 3;
+
+// The trials the supervisor killed for making no progress are `timeout`.
+void record_hangs(const SupervisorOptions& o, WorkerEnd& w, std::set<std::string>& suspects, SupervisorResult& res,
+                  std::ostream& log) {
+  for (const auto& h : w.hung) {
+    Store::record_outcome(o.db, h, "timeout",
+                          "no progress for " + format_double(o.hang_timeout_s) +
+                              " s (a plugin call did not return); the worker was killed");
+    log << "lossbench: trial " << short_hash(h) << " made no progress for " << format_double(o.hang_timeout_s)
+        << " s: recorded as timeout, worker restarted\n";
+    ++res.hung;
+    w.in_flight.erase(h);
+    suspects.erase(h);
+  }
+}
+
+}  // namespace
+
 SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
   SupervisorResult res;
   std::map<std::string, int> crashes;    // trial -> crashes while running alone
   std::set<std::string> suspects;        // to run alone on the next start
   const std::string solo_file = o.db + ".suspects";
   const std::string exe = (executable_dir() / "lossbench").string();
-  int empty_crashes = 0;
+  int empty_crashes = 0, external_kills = 0;
 
   struct sigaction sa {};
   sa.sa_handler = on_supervisor_signal;
@@ -85,7 +186,12 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
-  std::vector<std::string> run_args = o.run_args;
+  // Every worker joins the invocation's sweep, whose trials (with --force and --retry applied)
+  // the caller registered once.
+  std::vector<std::string> args = {exe, "run"};
+  args.insert(args.end(), o.run_args.begin(), o.run_args.end());
+  args.insert(args.end(), {"--internal-solo", solo_file, "--internal-max-memory", std::to_string(o.max_memory),
+                           "--internal-sweep-id", std::to_string(o.sweep_id), "--internal-worker-fd"});
   while (true) {
     {
       std::ofstream f(solo_file, std::ios::trunc);
@@ -93,94 +199,43 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
     }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    std::vector<std::string> args = {exe, "run"};
-    args.insert(args.end(), run_args.begin(), run_args.end());
-    // --force resets finished trials once; a restarted worker must keep what its predecessor did.
-    run_args.erase(std::remove(run_args.begin(), run_args.end(), "--force"), run_args.end());
-    args.insert(args.end(), {"--internal-worker-fd", std::to_string(fds[1]), "--internal-solo", solo_file,
-                             "--internal-max-memory", std::to_string(o.max_memory)});
-    const pid_t parent = getpid();
-    const pid_t child = fork();
-    if (child < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-    if (child == 0) {
-      // The worker dies with its supervisor, and gets Ctrl-C only through it (own group), so a
-      // terminal's SIGINT reaches it once, not twice.
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != parent) _exit(1);
-      setpgid(0, 0);
-      fcntl(fds[1], F_SETFD, 0);  // the write end survives exec
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(exe.c_str(), argv.data());
-      _exit(127);
-    }
+    std::vector<std::string> worker_args = args;
+    worker_args.push_back(std::to_string(fds[1]));
+    const pid_t child = start_worker(exe, worker_args, fds[1]);
     close(fds[1]);
-
-    std::map<std::string, std::chrono::steady_clock::time_point> in_flight;
-    std::set<std::string> hung;
-    std::string buf;
-    bool eof = false;
-    int status = 0;
-    bool exited = false;
-    while (!exited) {
-      if (int sig = g_forward.exchange(0)) kill(child, sig);
-      pollfd p{fds[0], POLLIN, 0};
-      if (!eof && poll(&p, 1, 100) > 0) {
-        char chunk[4096];
-        const ssize_t n = read(fds[0], chunk, sizeof chunk);
-        if (n <= 0) {
-          eof = true;
-        } else {
-          buf.append(chunk, size_t(n));
-          size_t nl;
-          while ((nl = buf.find('\n')) != std::string::npos) {
-            const std::string line = buf.substr(0, nl);
-            buf.erase(0, nl + 1);
-            if (line.size() < 3) continue;
-            // A start or a finished epoch resets the trial's clock: a hang is a stretch without
-            // progress, so a long trial that keeps finishing epochs is never taken for one.
-            if (line[0] == 'S' || (line[0] == 'B' && in_flight.count(line.substr(2))))
-              in_flight[line.substr(2)] = std::chrono::steady_clock::now();
-            if (line[0] == 'E') in_flight.erase(line.substr(2)), suspects.erase(line.substr(2));
-          }
-        }
-      } else if (eof) {
-        usleep(50000);
-      }
-      const auto now = std::chrono::steady_clock::now();
-      for (const auto& [h, t0] : in_flight)
-        if (std::chrono::duration<double>(now - t0).count() > o.hang_timeout_s && !hung.count(h)) {
-          hung.insert(h);
-          kill(child, SIGKILL);
-        }
-      const pid_t w = waitpid(child, &status, WNOHANG);
-      if (w == child) exited = true;
-    }
+    WorkerEnd w = watch_worker(child, fds[0], o.hang_timeout_s, suspects);
     close(fds[0]);
 
+    const int status = w.status;
     const bool crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
-                                                 WEXITSTATUS(status) != 130 && !in_flight.empty());
-    if (!crashed && hung.empty()) {
+                                                 WEXITSTATUS(status) != 130 && !w.in_flight.empty());
+    const bool interrupted = w.forwarded && WIFSIGNALED(status) && WTERMSIG(status) == w.forwarded;
+    if ((!crashed && w.hung.empty()) || interrupted) {
       std::remove(solo_file.c_str());
-      res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+      res.exit_code = interrupted ? 130 : WIFEXITED(status) ? WEXITSTATUS(status) : 1;
       return res;
     }
     ++res.restarts;
+    if (w.ended > 0) external_kills = 0;
     const std::string how = WIFSIGNALED(status) ? "killed by " + signal_text(WTERMSIG(status))
                                                 : "exited with status " + std::to_string(WEXITSTATUS(status));
-    if (!hung.empty()) {
-      for (const auto& h : hung) {
-        Store::record_outcome(o.db, h, "timeout",
-                              "no progress for " + format_double(o.hang_timeout_s) +
-                                  " s (a plugin call did not return); the worker was killed");
-        log << "lossbench: trial " << short_hash(h) << " made no progress for " << format_double(o.hang_timeout_s)
-            << " s: recorded as timeout, worker restarted\n";
-        ++res.hung;
-        in_flight.erase(h);
-        suspects.erase(h);
+    auto& in_flight = w.in_flight;
+    if (!w.hung.empty()) {
+      record_hangs(o, w, suspects, res, log);  // the others in flight were innocent: they run again
+    } else if (killed_from_outside(status)) {
+      // The trials in flight stay `running`, which the next worker re-queues.
+      if (++external_kills >= kMaxExternalKills) {
+        log << "lossbench: worker " << how << " from outside " << external_kills
+            << " times in a row with no trial finished (the kernel's OOM killer? see dmesg; a lower --max-memory"
+               " makes a trial's excess its own failure); stopping. The "
+            << in_flight.size() << " trial(s) in flight are left to run: the same command again retries them\n";
+        std::remove(solo_file.c_str());
+        res.exit_code = 1;
+        res.external_kills = external_kills;
+        return res;
       }
-      // The others in flight were innocent: they just run again.
+      log << "lossbench: worker " << how << " from outside with " << in_flight.size()
+          << " trial(s) in flight; not their fault: they run again, worker restarted\n";
     } else if (in_flight.size() == 1) {
       const std::string h = in_flight.begin()->first;
       if (++crashes[h] > o.max_retries) {

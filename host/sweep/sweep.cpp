@@ -173,20 +173,29 @@ void notify(int fd, char what, const std::string& hash) {
 }
 }  // namespace
 
+Registration register_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, bool force,
+                            const std::set<std::string>& retry) {
+  Registration reg;
+  reg.sweep_id = store.begin_sweep(spec.text(), plan.trials.size(), plan.skipped);
+  std::vector<std::shared_ptr<const Plugin>> used;
+  for (const auto& t : plan.trials) used.push_back(t.loss), used.push_back(t.optimizer);
+  std::sort(used.begin(), used.end());
+  used.erase(std::unique(used.begin(), used.end()), used.end());
+  store.record_plugins(used);
+  reg.finished = store.add_pending(reg.sweep_id, plan.trials, force, retry);
+  return reg;
+}
+
 RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, const RunOptions& options,
                    std::ostream& progress) {
-  const bool force = options.force;
   RunStats st;
   st.total = plan.trials.size();
-  const int64_t sweep_id = store.begin_sweep(spec.text(), plan.trials.size(), plan.skipped);
-  {
-    std::vector<std::shared_ptr<const Plugin>> used;
-    for (const auto& t : plan.trials) used.push_back(t.loss), used.push_back(t.optimizer);
-    std::sort(used.begin(), used.end());
-    used.erase(std::unique(used.begin(), used.end()), used.end());
-    store.record_plugins(used);
-  }
-  const std::set<std::string> finished = store.add_pending(sweep_id, plan.trials, force);
+  // A supervised worker's trials are registered already: it only learns which are finished.
+  const bool registered = options.sweep_id >= 0;
+  const Registration reg =
+      registered ? Registration{options.sweep_id, store.add_pending(options.sweep_id, plan.trials, false)}
+                 : register_sweep(plan, spec, store, options.force, options.retry);
+  const std::set<std::string>& finished = reg.finished;
   std::vector<const TrialConfig*> todo, solo;
   for (const auto& t : plan.trials)
     if (!finished.count(t.hash)) (options.solo.count(t.hash) ? solo : todo).push_back(&t);
@@ -263,7 +272,7 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
   stop_progress = true;
   ticker.join();
   store.flush();
-  store.end_sweep(sweep_id);
+  if (!registered) store.end_sweep(reg.sweep_id);
   report(true);
   st.done = done, st.diverged = diverged, st.failed = failed, st.timeout = timeout;
   st.seconds = elapsed();

@@ -22,8 +22,10 @@ class ResultSink {
   virtual int64_t begin_sweep(const std::string& spec, size_t trials, size_t skipped) = 0;
   virtual void end_sweep(int64_t sweep_id) = 0;
   virtual void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) = 0;
-  // Registers the trials; returns the hashes already finished (skipped unless force).
-  virtual std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force) = 0;
+  // Registers the trials; returns the hashes already finished (skipped unless force, or their
+  // status is in retry).
+  virtual std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force,
+                                            const std::set<std::string>& retry = {}) = 0;
   virtual void mark_running(const std::string& hash) = 0;
   virtual void submit(TrialResult result) = 0;
   virtual bool failed() = 0;
@@ -35,7 +37,10 @@ class NullSink final : public ResultSink {
   int64_t begin_sweep(const std::string&, size_t, size_t) override { return 0; }
   void end_sweep(int64_t) override {}
   void record_plugins(const std::vector<std::shared_ptr<const Plugin>>&) override {}
-  std::set<std::string> add_pending(int64_t, const std::vector<TrialConfig>&, bool) override { return {}; }
+  std::set<std::string> add_pending(int64_t, const std::vector<TrialConfig>&, bool,
+                                    const std::set<std::string>& = {}) override {
+    return {};
+  }
   void mark_running(const std::string&) override {}
   void submit(TrialResult) override {}
   bool failed() override { return false; }
@@ -76,9 +81,22 @@ struct RunStats {
 
 struct RunOptions {
   bool force = false;         // re-run trials the store already holds finished
+  std::set<std::string> retry;  // re-run finished trials of these statuses (crashed, timeout, failed)
+  // >= 0: the sweeps row of this invocation, its trials already registered (by the supervisor of
+  // this worker): force and retry were applied there, once, not again by each restarted worker.
+  int64_t sweep_id = -1;
   int notify_fd = -1;         // worker mode: "S|B|E <hash>" lines (start, an epoch done, end)
   std::set<std::string> solo; // trials to run first, one at a time (crash suspects)
 };
+
+struct Registration {
+  int64_t sweep_id = -1;
+  std::set<std::string> finished;  // hashes finished before this invocation (and not reset)
+};
+// Opens the invocation's sweeps row and registers its trials as pending (force and retry reset
+// finished ones).
+Registration register_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, bool force,
+                            const std::set<std::string>& retry);
 
 // Runs the plan's trials that the store does not already hold finished. Progress goes to
 // `progress` (a live line on a terminal, plain lines otherwise). Stops taking new trials on
