@@ -337,7 +337,7 @@ int run(int argc, char** argv) {
       for (int i = 0; i < trials; ++i) {
         TrialResult r;
         r.hash = cfgs[size_t(i)].hash;
-        r.status = "done";
+        r.status = TrialStatus::Done;
         for (int e = 0; e < points; ++e) {
           CurvePoint p;
           p.epoch = e, p.step = uint64_t(e) * 34, p.examples = uint64_t(e) * 1078;

@@ -407,7 +407,7 @@ void Store::write(const std::deque<TrialResult>& batch) {
       }
       c.run();
     }
-    u.bind(1, r.status).bind(2, r.message);
+    u.bind(1, status_name(r.status)).bind(2, r.message);
     if (r.diverged_step >= 0) u.bind(3, r.diverged_step); else u.bind_null(3);
     u.bind(4, int64_t(r.steps)).bind(5, r.wall_ms).bind(6, r.cpu_ms);
     u.bind(7, r.wall_ms > 0 ? double(r.steps) / (r.wall_ms / 1e3) : NAN);
@@ -421,7 +421,7 @@ void Store::write(const std::deque<TrialResult>& batch) {
   }
 }
 
-void Store::record_outcome(const std::string& path, const std::string& hash, const std::string& status,
+void Store::record_outcome(const std::string& path, const std::string& hash, TrialStatus status,
                            const std::string& message) {
   sqlite3* db = open_existing(path, SQLITE_OPEN_READWRITE);
   try {
@@ -429,7 +429,7 @@ void Store::record_outcome(const std::string& path, const std::string& hash, con
     who.bind(1, hash);
     std::string plugins = who.step() ? " (loss " + who.text(0) + ", optimizer " + who.text(1) + ")" : "";
     Stmt u(db, "UPDATE trials SET status = ?, message = ?, finished_at = ? WHERE config_hash = ?");
-    u.bind(1, status).bind(2, message + plugins).bind(3, now_utc()).bind(4, hash).run();
+    u.bind(1, status_name(status)).bind(2, message + plugins).bind(3, now_utc()).bind(4, hash).run();
   } catch (const StoreError& e) {
     sqlite3_close(db);
     throw StoreError(path + ": " + e.what());

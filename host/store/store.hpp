@@ -52,7 +52,7 @@ class Store final : public ResultSink {
   }
   // Records an outcome decided outside the trial (a crash or a hang the supervisor saw), with the
   // trial's loss and optimizer named in the message. Used while no worker writes.
-  static void record_outcome(const std::string& path, const std::string& hash, const std::string& status,
+  static void record_outcome(const std::string& path, const std::string& hash, TrialStatus status,
                              const std::string& message);
   const std::string& path() const { return path_; }
   // CPU time the writer thread has spent writing, for the benchmark's cost of recording.

@@ -159,7 +159,7 @@ constexpr int kMaxExternalKills = 3;
 void record_hangs(const SupervisorOptions& o, WorkerEnd& w, std::set<std::string>& suspects, SupervisorResult& res,
                   std::ostream& log) {
   for (const auto& h : w.hung) {
-    Store::record_outcome(o.db, h, "timeout",
+    Store::record_outcome(o.db, h, TrialStatus::Timeout,
                           "no progress for " + format_double(o.hang_timeout_s) +
                               " s (a plugin call did not return); the worker was killed");
     log << "lossbench: trial " << short_hash(h) << " made no progress for " << format_double(o.hang_timeout_s)
@@ -239,7 +239,7 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
     } else if (in_flight.size() == 1) {
       const std::string h = in_flight.begin()->first;
       if (++crashes[h] > o.max_retries) {
-        Store::record_outcome(o.db, h, "crashed", "worker " + how + " while running this trial alone");
+        Store::record_outcome(o.db, h, TrialStatus::Crashed, "worker " + how + " while running this trial alone");
         suspects.erase(h);
         log << "lossbench: worker " << how << " in trial " << short_hash(h) << ": recorded as crashed, worker restarted\n";
         ++res.crashed;

@@ -253,8 +253,14 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
                         : run_trial(c, abandon, [&] { notify(options.notify_fd, 'B', c.hash); });
     --running;
     notify(options.notify_fd, 'E', c.hash);
-    if (r.status == "abandoned") return;  // stays pending: the next run redoes it
-    (r.status == "done" ? done : r.status == "diverged" ? diverged : r.status == "timeout" ? timeout : failed)++;
+    switch (r.status) {
+      case TrialStatus::Abandoned: return;  // stays pending: the next run redoes it
+      case TrialStatus::Done: ++done; break;
+      case TrialStatus::Diverged: ++diverged; break;
+      case TrialStatus::Timeout: ++timeout; break;
+      case TrialStatus::Failed:
+      case TrialStatus::Crashed: ++failed; break;
+    }
     cpu_us += int64_t(r.cpu_ms * 1e3);
     store.submit(std::move(r));
   };

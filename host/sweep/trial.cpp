@@ -86,69 +86,155 @@ std::string TrialConfig::canonical() const {
          ";divergence=" + format_double(divergence_factor) + ";metric=" + metric + ";target=" + format_double(target);
 }
 
-TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
-                      const std::function<void()>& heartbeat) {
-  using clock = std::chrono::steady_clock;
-  const auto t0 = clock::now();
-  const double cpu0 = thread_cpu_ms();
-  auto wall_ms = [&] { return std::chrono::duration<double, std::milli>(clock::now() - t0).count(); };
+const char* status_name(TrialStatus s) {
+  switch (s) {
+    case TrialStatus::Done: return "done";
+    case TrialStatus::Diverged: return "diverged";
+    case TrialStatus::Failed: return "failed";
+    case TrialStatus::Timeout: return "timeout";
+    case TrialStatus::Crashed: return "crashed";
+    case TrialStatus::Abandoned: return "abandoned";
+  }
+  return "unknown";
+}
 
-  TrialResult r;
-  r.hash = c.hash;
-  const Dataset& d = c.data->data;
-  const Split& s = c.data->split;
-  const lb_task task = d.task;
-  const int out_cols = d.output_cols();
-  const Eigen::Index n = s.X_train.rows(), B = std::min<Eigen::Index>(c.batch_size, n);
-  const Eigen::Index max_rows = std::max(B, std::min<Eigen::Index>(kEvalChunk, std::max({n, s.X_val.rows(), s.X_test.rows()})));
-  const bool up = higher_is_better(c.metric);
+namespace {
 
-  auto fail_early = [&](std::string message) {
-    r.status = "failed";
-    r.message = std::move(message);
-    r.wall_ms = wall_ms();
-    return r;
-  };
-  // Everything a step touches is allocated here, once. A model too big for memory is refused
-  // before it is allocated: with the optimizer's state (Adam keeps two more copies of the
-  // weights) it would abort the process instead.
-  const int in_cols = int(s.X_train.cols());
-  const double need = Model::bytes_needed(c.model, in_cols, out_cols, max_rows) * 2;
-  if (const double cap = memory_limit_bytes(); need > cap)
-    return fail_early("model " + c.model.text + " needs about " + gibibytes(need) +
-                      " (weights, gradients, optimizer state, activations); the memory limit is " + gibibytes(cap) +
-                      " (--max-memory, or the machine's memory)");
-  std::optional<Model> model_holder;
+// How a trial ended, before the result is assembled.
+struct Ending {
+  TrialStatus status;
+  std::string message;
+  int64_t diverged_step = -1;
+};
+
+// Everything a step touches, allocated once per trial: the model, the plugins' instances and
+// every batch and output buffer. Construction throws what allocation or a plugin's create says.
+struct Workspace {
+  Workspace(const TrialConfig& c, Eigen::Index batch, Eigen::Index max_rows)
+      : model(Model::from_spec(c.model, int(c.data->split.X_train.cols()), c.data->data.output_cols(), max_rows)),
+        loss(std::make_unique<LossInstance>(c.loss, c.loss_hp, c.data->data.task, size_t(max_rows),
+                                            size_t(c.data->data.output_cols()))),
+        opt(std::make_unique<OptimizerInstance>(c.optimizer, c.optimizer_hp, size_t(model.n_params()))),
+        perm(size_t(c.data->split.X_train.rows())),
+        Xb(batch, c.data->split.X_train.cols()),
+        yb(batch, 1),
+        dout(max_rows, c.data->data.output_cols()),
+        out_val(c.data->split.X_val.rows(), c.data->data.output_cols()),
+        out_test(c.data->split.X_test.rows(), c.data->data.output_cols()) {
+    std::iota(perm.begin(), perm.end(), 0);
+  }
+  Model model;
   std::unique_ptr<LossInstance> loss;
   std::unique_ptr<OptimizerInstance> opt;
-  try {
-    model_holder.emplace(Model::from_spec(c.model, in_cols, out_cols, max_rows));
-    loss = std::make_unique<LossInstance>(c.loss, c.loss_hp, task, size_t(max_rows), size_t(out_cols));
-    opt = std::make_unique<OptimizerInstance>(c.optimizer, c.optimizer_hp, size_t(model_holder->n_params()));
-  } catch (const std::bad_alloc&) {
-    return fail_early("out of memory allocating model " + c.model.text + " (about " + gibibytes(need) +
-                      "; the memory limit is " + gibibytes(memory_limit_bytes()) + ")");
-  } catch (const std::exception& e) {
-    return fail_early(e.what());
-  }
-  Model& model = *model_holder;
-  {
-    Rng init(mix_seed(c.seed, hash_string(d.hash + c.model.text)));
-    model.initialize(c.model.init, init);
-  }
-  Rng batches(mix_seed(c.seed, hash_string(d.hash) + 1));  // same batches for every loss
-  std::vector<Eigen::Index> perm(static_cast<size_t>(n));
-  std::iota(perm.begin(), perm.end(), 0);
-  RowMatrix Xb(B, s.X_train.cols()), yb(B, 1), dout(max_rows, out_cols);
-  RowMatrix out_val(s.X_val.rows(), out_cols), out_test(s.X_test.rows(), out_cols);
+  std::vector<Eigen::Index> perm;  // this epoch's order of the training rows
+  RowMatrix Xb, yb, dout, out_val, out_test;
+};
 
-  // Mean loss of a split (chunked); fills `outputs` when given.
-  // Non-finite outputs make the mean NaN even where the loss plugin would clamp them away.
-  auto split_loss = [&](const RowMatrix& X, const RowMatrix& y, RowMatrix* outputs, bool grad_of_first) {
+// One trial in progress: its configuration, its workspace, its clocks and the result it builds.
+class Trial {
+ public:
+  Trial(const TrialConfig& c, const std::atomic<bool>& abandon, const std::function<void()>& heartbeat)
+      : c_(c), d_(c.data->data), s_(c.data->split), abandon_(abandon), heartbeat_(heartbeat),
+        n_(s_.X_train.rows()), B_(std::min<Eigen::Index>(c.batch_size, n_)),
+        max_rows_(std::max(B_, std::min<Eigen::Index>(kEvalChunk, std::max({n_, s_.X_val.rows(), s_.X_test.rows()})))),
+        up_(higher_is_better(c.metric)), t0_(std::chrono::steady_clock::now()), cpu0_(thread_cpu_ms()) {
+    r_.hash = c.hash;
+  }
+
+  TrialResult run() {
+    if (auto failure = setup()) return finish(*failure);
+    try {
+      start_loss_ = evaluate(0);
+      if (!std::isfinite(start_loss_))
+        return finish({TrialStatus::Diverged, "non-finite loss or outputs at the initial point", 0});
+      for (int epoch = 1; epoch <= c_.epochs; ++epoch) {
+        if (auto ending = train_epoch(epoch)) return finish(*ending);
+        if (!w_->model.params().allFinite()) return finish(diverged("non-finite parameters at step " + step_text()));
+        if (heartbeat_) heartbeat_();
+        if (epoch % c_.eval_every == 0 || epoch == c_.epochs) {
+          const double tl = evaluate(epoch);
+          if (auto why = divergence(tl, start_loss_, c_.divergence_factor, "train loss"); !why.empty())
+            return finish(diverged(why + " at epoch " + std::to_string(epoch) + " (step " + step_text() + ")"));
+        }
+      }
+    } catch (const PluginError& e) {
+      return finish({TrialStatus::Failed, e.what()});
+    } catch (const std::bad_alloc&) {
+      // Under --max-memory a runaway allocation lands here (or in the plugin's own boundary).
+      return finish({TrialStatus::Failed, "out of memory (the worker's --max-memory cap or the machine's)"});
+    } catch (const std::exception& e) {
+      return finish({TrialStatus::Failed, e.what()});
+    }
+    return finish({TrialStatus::Done, ""});
+  }
+
+ private:
+  // Allocates the workspace and initializes the model; a failure ends the trial before it starts.
+  // A model too big for memory is refused before it is allocated: with the optimizer's state
+  // (Adam keeps two more copies of the weights) it would abort the process instead.
+  std::optional<Ending> setup() {
+    const int in_cols = int(s_.X_train.cols()), out_cols = d_.output_cols();
+    const double need = Model::bytes_needed(c_.model, in_cols, out_cols, max_rows_) * 2;
+    if (const double cap = memory_limit_bytes(); need > cap)
+      return Ending{TrialStatus::Failed, "model " + c_.model.text + " needs about " + gibibytes(need) +
+                                             " (weights, gradients, optimizer state, activations); the memory limit is " +
+                                             gibibytes(cap) + " (--max-memory, or the machine's memory)"};
+    try {
+      w_.emplace(c_, B_, max_rows_);
+    } catch (const std::bad_alloc&) {
+      return Ending{TrialStatus::Failed, "out of memory allocating model " + c_.model.text + " (about " +
+                                             gibibytes(need) + "; the memory limit is " +
+                                             gibibytes(memory_limit_bytes()) + ")"};
+    } catch (const std::exception& e) {
+      return Ending{TrialStatus::Failed, e.what()};
+    }
+    Rng init(mix_seed(c_.seed, hash_string(d_.hash + c_.model.text)));
+    w_->model.initialize(c_.model.init, init);
+    return std::nullopt;
+  }
+
+  // One pass over the shuffled training rows in minibatches: where a loss is evaluated and an
+  // optimizer stepped. Returns how the trial ended when it ends inside the epoch.
+  std::optional<Ending> train_epoch(int epoch) {
+    Workspace& w = *w_;
+    const int out_cols = d_.output_cols();
+    const uint64_t steps_per_epoch = uint64_t((n_ + B_ - 1) / B_);
+    batches_.shuffle(w.perm.begin(), w.perm.end());
+    for (Eigen::Index start = 0; start < n_; start += B_) {
+      const Eigen::Index rows = std::min(B_, n_ - start);
+      for (Eigen::Index i = 0; i < rows; ++i) {
+        w.Xb.row(i) = s_.X_train.row(w.perm[size_t(start + i)]);
+        w.yb(i, 0) = s_.y_train(w.perm[size_t(start + i)], 0);
+      }
+      auto out = w.model.forward(w.Xb.topRows(rows));
+      double v = NAN;
+      if (!w.loss->evaluate(out.data(), w.yb.data(), size_t(rows), size_t(out_cols), &v, w.dout.data()))
+        return Ending{TrialStatus::Failed, c_.loss->where() + ": " + w.loss->error()};
+      ++t_;
+      if (!out.allFinite()) v = NAN;  // a diverged model, whatever the loss made of it
+      if (auto why = divergence(v, start_loss_, c_.divergence_factor, "loss"); !why.empty())
+        return diverged(why + " at step " + step_text());
+      w.model.backward(w.dout.data());
+      const double lr = c_.schedule.lr(c_.lr, t_, steps_per_epoch, c_.epochs);
+      if (!w.opt->step(w.model.params().data(), w.model.grads().data(), size_t(w.model.n_params()), lr, t_))
+        return Ending{TrialStatus::Failed, c_.optimizer->where() + ": " + w.opt->error()};
+      if (abandon_.load(std::memory_order_relaxed)) return Ending{TrialStatus::Abandoned, "interrupted"};
+      if (c_.time_budget_s > 0 && wall_ms() > c_.time_budget_s * 1e3)
+        return Ending{TrialStatus::Timeout, "time budget of " + format_double(c_.time_budget_s) +
+                                                " s ran out in epoch " + std::to_string(epoch)};
+    }
+    return std::nullopt;
+  }
+
+  // Mean loss of a split (chunked); fills `outputs` when given. Non-finite outputs make the mean
+  // NaN even where the loss plugin would clamp them away.
+  double split_loss(const RowMatrix& X, const RowMatrix& y, RowMatrix* outputs, bool grad_of_first) {
+    Workspace& w = *w_;
+    const int out_cols = d_.output_cols();
     double total = 0;
     for (Eigen::Index start = 0; start < X.rows(); start += kEvalChunk) {
       const Eigen::Index rows = std::min(kEvalChunk, X.rows() - start);
-      auto out = model.forward(X.middleRows(start, rows));
+      auto out = w.model.forward(X.middleRows(start, rows));
       if (outputs) outputs->middleRows(start, rows) = out;
       if (!out.allFinite()) {
         total = NAN;
@@ -156,121 +242,106 @@ TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
       }
       double v = NAN;
       const bool want_grad = grad_of_first && start == 0;
-      if (!loss->evaluate(out.data(), y.data() + start, size_t(rows), size_t(out_cols), &v,
-                          want_grad ? dout.data() : nullptr))
-        throw PluginError(c.loss->where() + ": " + loss->error());
-      if (want_grad) model.backward(dout.data());
+      if (!w.loss->evaluate(out.data(), y.data() + start, size_t(rows), size_t(out_cols), &v,
+                            want_grad ? w.dout.data() : nullptr))
+        throw PluginError(c_.loss->where() + ": " + w.loss->error());
+      if (want_grad) w.model.backward(w.dout.data());
       total += v * double(rows);
     }
     return total / double(X.rows());
-  };
+  }
 
-  uint64_t t = 0;
-  double start_loss = NAN;
-  auto evaluate = [&](int epoch) {
+  // An evaluation point: losses, gradient norms and every metric on validation and test.
+  CurvePoint measure(int epoch, bool& finite_outputs) {
+    Workspace& w = *w_;
     CurvePoint p;
     p.epoch = epoch;
-    p.step = t;
-    p.examples = t == 0 ? 0 : uint64_t(epoch) * uint64_t(n);
+    p.step = t_;
+    p.examples = t_ == 0 ? 0 : uint64_t(epoch) * uint64_t(n_);
     // Gradient norms: of the last minibatch (free: the optimizer just used it, and a forward
     // pass leaves it alone); before any step, of the first rows of the training split.
-    p.train_loss = split_loss(s.X_train, s.y_train, nullptr, t == 0);
-    model.layer_grad_norms(p.layer_grad_norms);
-    p.grad_norm = model.grads().norm();
-    p.val_loss = split_loss(s.X_val, s.y_val, &out_val, false);
-    const double test_loss = split_loss(s.X_test, s.y_test, &out_test, false);
+    p.train_loss = split_loss(s_.X_train, s_.y_train, nullptr, t_ == 0);
+    w.model.layer_grad_norms(p.layer_grad_norms);
+    p.grad_norm = w.model.grads().norm();
+    p.val_loss = split_loss(s_.X_val, s_.y_val, &w.out_val, false);
+    const double test_loss = split_loss(s_.X_test, s_.y_test, &w.out_test, false);
     // A model whose validation or test outputs are non-finite has diverged there, too.
-    const bool finite_outputs = std::isfinite(p.val_loss) && std::isfinite(test_loss);
-    p.val = compute_metrics(task, d.n_classes, out_val, s.y_val, s.y_mean, s.y_std);
-    p.test = compute_metrics(task, d.n_classes, out_test, s.y_test, s.y_mean, s.y_std);
-    p.val_metric = p.val.get(c.metric);
-    p.test_metric = p.test.get(c.metric);
+    finite_outputs = std::isfinite(p.val_loss) && std::isfinite(test_loss);
+    p.val = compute_metrics(d_.task, d_.n_classes, w.out_val, s_.y_val, s_.y_mean, s_.y_std);
+    p.test = compute_metrics(d_.task, d_.n_classes, w.out_test, s_.y_test, s_.y_mean, s_.y_std);
+    p.val_metric = p.val.get(c_.metric);
+    p.test_metric = p.test.get(c_.metric);
     p.wall_ms = wall_ms();
-    p.cpu_ms = thread_cpu_ms() - cpu0;
-    const bool better = std::isfinite(p.val_metric) &&
-                        (!std::isfinite(r.best_val) || (up ? p.val_metric > r.best_val : p.val_metric < r.best_val));
-    if (better) r.best_val = p.val_metric, r.best_val_epoch = epoch, r.test_at_best_val = p.test_metric;
-    if (std::isfinite(c.target) && r.epochs_to_target < 0 && std::isfinite(p.val_metric) &&
-        (up ? p.val_metric >= c.target : p.val_metric <= c.target))
-      r.epochs_to_target = epoch, r.time_to_target_ms = p.wall_ms;
-    r.curve.push_back(std::move(p));
-    return finite_outputs ? r.curve.back().train_loss : double(NAN);
-  };
+    p.cpu_ms = thread_cpu_ms() - cpu0_;
+    return p;
+  }
 
-  auto finish = [&](const char* status, std::string message) {
-    r.status = status;
-    r.message = std::move(message);
-    r.steps = t;
-    r.wall_ms = wall_ms();
-    r.cpu_ms = thread_cpu_ms() - cpu0;
-    if (!r.curve.empty()) {
-      r.final_val_metrics = r.curve.back().val.json(task);
-      r.final_test_metrics = r.curve.back().test.json(task);
+  // Adds a point to the curve, keeping the best validation value and the time to the target.
+  void record(CurvePoint p) {
+    const double v = p.val_metric;
+    const bool better = std::isfinite(v) && (!std::isfinite(r_.best_val) || (up_ ? v > r_.best_val : v < r_.best_val));
+    if (better) r_.best_val = v, r_.best_val_epoch = p.epoch, r_.test_at_best_val = p.test_metric;
+    if (std::isfinite(c_.target) && r_.epochs_to_target < 0 && std::isfinite(v) &&
+        (up_ ? v >= c_.target : v <= c_.target))
+      r_.epochs_to_target = p.epoch, r_.time_to_target_ms = p.wall_ms;
+    r_.curve.push_back(std::move(p));
+  }
+
+  // Measures and records a point; returns its train loss, NaN when any output was not finite.
+  double evaluate(int epoch) {
+    bool finite_outputs = false;
+    CurvePoint p = measure(epoch, finite_outputs);
+    const double train_loss = p.train_loss;
+    record(std::move(p));
+    return finite_outputs ? train_loss : double(NAN);
+  }
+
+  Ending diverged(std::string message) const { return {TrialStatus::Diverged, std::move(message), int64_t(t_)}; }
+  std::string step_text() const { return std::to_string(t_); }
+  double wall_ms() const {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
+  }
+
+  TrialResult finish(Ending e) {
+    r_.status = e.status;
+    r_.message = std::move(e.message);
+    r_.diverged_step = e.diverged_step;
+    r_.steps = t_;
+    r_.wall_ms = wall_ms();
+    r_.cpu_ms = thread_cpu_ms() - cpu0_;
+    if (!r_.curve.empty()) {
+      r_.final_val_metrics = r_.curve.back().val.json(d_.task);
+      r_.final_test_metrics = r_.curve.back().test.json(d_.task);
     }
-    for (auto it = r.curve.rbegin(); it != r.curve.rend(); ++it)
+    for (auto it = r_.curve.rbegin(); it != r_.curve.rend(); ++it)
       if (std::isfinite(it->val_metric)) {
-        r.final_val = it->val_metric, r.final_test = it->test_metric;
+        r_.final_val = it->val_metric, r_.final_test = it->test_metric;
         break;
       }
-    return r;
-  };
-
-  try {
-    start_loss = evaluate(0);
-    if (!std::isfinite(start_loss)) {
-      r.diverged_step = 0;
-      return finish("diverged", "non-finite loss or outputs at the initial point");
-    }
-    const uint64_t steps_per_epoch = uint64_t((n + B - 1) / B);
-    for (int epoch = 1; epoch <= c.epochs; ++epoch) {
-      batches.shuffle(perm.begin(), perm.end());
-      for (Eigen::Index start = 0; start < n; start += B) {
-        const Eigen::Index rows = std::min(B, n - start);
-        for (Eigen::Index i = 0; i < rows; ++i) {
-          Xb.row(i) = s.X_train.row(perm[size_t(start + i)]);
-          yb(i, 0) = s.y_train(perm[size_t(start + i)], 0);
-        }
-        auto out = model.forward(Xb.topRows(rows));
-        double v = NAN;
-        if (!loss->evaluate(out.data(), yb.data(), size_t(rows), size_t(out_cols), &v, dout.data()))
-          return finish("failed", c.loss->where() + ": " + loss->error());
-        ++t;
-        if (!out.allFinite()) v = NAN;  // a diverged model, whatever the loss made of it
-        if (auto why = divergence(v, start_loss, c.divergence_factor, "loss"); !why.empty()) {
-          r.diverged_step = int64_t(t);
-          return finish("diverged", why + " at step " + std::to_string(t));
-        }
-        model.backward(dout.data());
-        const double lr = c.schedule.lr(c.lr, t, steps_per_epoch, c.epochs);
-        if (!opt->step(model.params().data(), model.grads().data(), size_t(model.n_params()), lr, t))
-          return finish("failed", c.optimizer->where() + ": " + opt->error());
-        if (abandon.load(std::memory_order_relaxed)) return finish("abandoned", "interrupted");
-        if (c.time_budget_s > 0 && wall_ms() > c.time_budget_s * 1e3)
-          return finish("timeout", "time budget of " + format_double(c.time_budget_s) + " s ran out in epoch " +
-                                       std::to_string(epoch));
-      }
-      if (!model.params().allFinite()) {
-        r.diverged_step = int64_t(t);
-        return finish("diverged", "non-finite parameters at step " + std::to_string(t));
-      }
-      if (heartbeat) heartbeat();
-      if (epoch % c.eval_every == 0 || epoch == c.epochs) {
-        const double tl = evaluate(epoch);
-        if (auto why = divergence(tl, start_loss, c.divergence_factor, "train loss"); !why.empty()) {
-          r.diverged_step = int64_t(t);
-          return finish("diverged", why + " at epoch " + std::to_string(epoch) + " (step " + std::to_string(t) + ")");
-        }
-      }
-    }
-  } catch (const PluginError& e) {
-    return finish("failed", e.what());
-  } catch (const std::bad_alloc&) {
-    // Under --max-memory a runaway allocation lands here (or in the plugin's own boundary).
-    return finish("failed", "out of memory (the worker's --max-memory cap or the machine's)");
-  } catch (const std::exception& e) {
-    return finish("failed", e.what());
+    return std::move(r_);
   }
-  return finish("done", "");
+
+  const TrialConfig& c_;
+  const Dataset& d_;
+  const Split& s_;
+  const std::atomic<bool>& abandon_;
+  const std::function<void()>& heartbeat_;
+  const Eigen::Index n_, B_, max_rows_;
+  const bool up_;
+  const std::chrono::steady_clock::time_point t0_;
+  const double cpu0_;
+  std::optional<Workspace> w_;
+  Rng batches_{mix_seed(c_.seed, hash_string(d_.hash) + 1)};  // same batches for every loss
+  uint64_t t_ = 0;  // optimizer steps taken
+  double start_loss_ = NAN;
+  TrialResult r_;
+};
+
+}  // namespace
+
+TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
+                      const std::function<void()>& heartbeat) {
+  return Trial(c, abandon, heartbeat).run();
 }
 
 }  // namespace lossbench

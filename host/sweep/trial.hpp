@@ -64,9 +64,20 @@ struct CurvePoint {
   Metrics val, test;  // every metric; NaN where the task has none
 };
 
+enum class TrialStatus {
+  Done,
+  Diverged,   // non-finite loss or outputs, or an exploding loss
+  Failed,     // a plugin's error, or a model too big for memory
+  Timeout,    // the time budget ran out, or a hang
+  Crashed,    // the worker died in this trial (decided by the supervisor)
+  Abandoned,  // a second Ctrl-C: never stored, the trial stays pending
+};
+// The text the results database keeps ("done", "diverged", ...).
+const char* status_name(TrialStatus s);
+
 struct TrialResult {
   std::string hash;
-  std::string status;   // done | diverged | failed | timeout | abandoned (never stored)
+  TrialStatus status = TrialStatus::Failed;
   std::string message;
   int64_t diverged_step = -1;
   uint64_t steps = 0;

@@ -147,7 +147,7 @@ TEST_CASE("a training step allocates nothing: 2 and 6 epochs allocate the same",
     Counting count;
     TrialResult r = run_trial(c, no);
     const long n = count.count();
-    REQUIRE(r.status == "done");
+    REQUIRE(r.status == TrialStatus::Done);
     REQUIRE(r.steps == uint64_t(epochs) * 12);  // 360 training rows / 32 per batch, rounded up
     return n;
   };
