@@ -163,7 +163,6 @@ int run(int argc, char** argv) {
   {
     remove_db(out + "/bench.db");
     Store store(out + "/bench.db");
-    SweepSpec none;
     const int64_t sweep_id = store.begin_sweep("bench", ws.size(), 0);
     for (const auto& w : ws) {
       if (!wanted(w.name)) continue;
@@ -184,7 +183,7 @@ int run(int argc, char** argv) {
       export_split(out, w, d, c.model);
       // Dense-layer FLOPs: 6 P per training row, 2 P per evaluated row (train, val, test).
       const Model probe = Model::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
-      const double P = double(const_cast<Model&>(probe).n_params());
+      const double P = double(probe.n_params());
       const double ntr = double(d.split.X_train.rows()), nev = ntr + double(d.split.X_val.rows() + d.split.X_test.rows());
       const double flops = w.epochs * (6 * P * ntr + 2 * P * nev);
       std::vector<double> times;

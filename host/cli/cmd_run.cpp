@@ -3,7 +3,8 @@
 #include "cli/output.hpp"
 #include "cli/run_args.hpp"
 #include "store/store.hpp"
-#include "sweep/supervisor.hpp"
+#include "isolation/supervisor.hpp"
+#include "util/process.hpp"
 #include "sweep/sweep.hpp"
 #include "util/strings.hpp"
 

@@ -4,7 +4,7 @@
 
 #include "cli/options.hpp"
 #include "sweep/metrics.hpp"
-#include "sweep/supervisor.hpp"
+#include "util/process.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>

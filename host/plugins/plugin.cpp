@@ -41,39 +41,32 @@ void validate_hyperparams(const Plugin& p, const std::vector<double>& hp) {
   }
 }
 
+PluginInstance::~PluginInstance() {
+  if (handle_) plugin_->desc->destroy(handle_);
+}
+
+void PluginInstance::created(int rc) {
+  if (rc != LB_OK || !handle_)
+    throw PluginError(plugin_->where() + ": create failed: " + (err_[0] ? err_ : "no handle returned"));
+}
+
 LossInstance::LossInstance(std::shared_ptr<const Plugin> plugin, const std::vector<double>& hp,
                            lb_task task, size_t max_rows, size_t cols)
-    : plugin_(std::move(plugin)) {
-  err_[0] = '\0';
+    : PluginInstance(std::move(plugin)) {
   if (!plugin_->is_loss()) throw PluginError(plugin_->where() + " is not a loss");
   if (!plugin_->supports(task))
     throw PluginError(plugin_->where() + " does not support " + task_name(task) +
                       " (supports " + tasks_string(plugin_->tasks) + ")");
   validate_hyperparams(*plugin_, hp);
-  if (plugin_->desc->loss_create(hp.data(), hp.size(), task, max_rows, cols, &handle_, err_,
-                                 sizeof err_) != LB_OK || !handle_)
-    throw PluginError(plugin_->where() + ": create failed: " +
-                      (err_[0] ? err_ : "no handle returned"));
-}
-
-LossInstance::~LossInstance() {
-  if (handle_) plugin_->desc->destroy(handle_);
+  created(plugin_->desc->loss_create(hp.data(), hp.size(), task, max_rows, cols, &handle_, err_, sizeof err_));
 }
 
 OptimizerInstance::OptimizerInstance(std::shared_ptr<const Plugin> plugin,
                                      const std::vector<double>& hp, size_t n)
-    : plugin_(std::move(plugin)) {
-  err_[0] = '\0';
+    : PluginInstance(std::move(plugin)) {
   if (plugin_->is_loss()) throw PluginError(plugin_->where() + " is not an optimizer");
   validate_hyperparams(*plugin_, hp);
-  if (plugin_->desc->optimizer_create(hp.data(), hp.size(), n, &handle_, err_, sizeof err_) !=
-          LB_OK || !handle_)
-    throw PluginError(plugin_->where() + ": create failed: " +
-                      (err_[0] ? err_ : "no handle returned"));
-}
-
-OptimizerInstance::~OptimizerInstance() {
-  if (handle_) plugin_->desc->destroy(handle_);
+  created(plugin_->desc->optimizer_create(hp.data(), hp.size(), n, &handle_, err_, sizeof err_));
 }
 
 }  // namespace lossbench

@@ -55,15 +55,31 @@ struct PluginError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What every per-trial plugin instance holds: the plugin (which keeps its library loaded), the
+// handle its create returned, the buffer its messages are written into, and the destroy call.
+class PluginInstance {
+ public:
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+  const char* error() const { return err_; }
+
+ protected:
+  explicit PluginInstance(std::shared_ptr<const Plugin> plugin) : plugin_(std::move(plugin)) { err_[0] = '\0'; }
+  ~PluginInstance();
+  // After create: throws PluginError with the plugin's message unless it returned LB_OK and a handle.
+  void created(int rc);
+
+  std::shared_ptr<const Plugin> plugin_;
+  lb_handle handle_ = nullptr;
+  char err_[512];
+};
+
 // Per-trial loss state. evaluate() never allocates; on failure it returns false and error()
 // holds the plugin's message.
-class LossInstance {
+class LossInstance : public PluginInstance {
  public:
   LossInstance(std::shared_ptr<const Plugin> plugin, const std::vector<double>& hp, lb_task task,
                size_t max_rows, size_t cols);
-  ~LossInstance();
-  LossInstance(const LossInstance&) = delete;
-  LossInstance& operator=(const LossInstance&) = delete;
 
   bool evaluate(const double* pred, const double* target, size_t rows, size_t cols, double* value,
                 double* grad) {
@@ -71,34 +87,17 @@ class LossInstance {
     return plugin_->desc->loss_evaluate(handle_, pred, target, rows, cols, value, grad, err_,
                                         sizeof err_) == LB_OK;
   }
-  const char* error() const { return err_; }
-  const Plugin& plugin() const { return *plugin_; }
-
- private:
-  std::shared_ptr<const Plugin> plugin_;
-  lb_handle handle_ = nullptr;
-  char err_[512];
 };
 
-class OptimizerInstance {
+class OptimizerInstance : public PluginInstance {
  public:
   OptimizerInstance(std::shared_ptr<const Plugin> plugin, const std::vector<double>& hp, size_t n);
-  ~OptimizerInstance();
-  OptimizerInstance(const OptimizerInstance&) = delete;
-  OptimizerInstance& operator=(const OptimizerInstance&) = delete;
 
   bool step(double* params, const double* grads, size_t n, double lr, uint64_t t) {
     err_[0] = '\0';
     return plugin_->desc->optimizer_step(handle_, params, grads, n, lr, t, err_, sizeof err_) ==
            LB_OK;
   }
-  const char* error() const { return err_; }
-  const Plugin& plugin() const { return *plugin_; }
-
- private:
-  std::shared_ptr<const Plugin> plugin_;
-  lb_handle handle_ = nullptr;
-  char err_[512];
 };
 
 // Checks hp against the plugin's declaration (count and ranges); throws PluginError naming the

@@ -1,5 +1,6 @@
 #include "plugins/registry.hpp"
 
+#include "util/process.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 
@@ -80,12 +81,6 @@ std::string descriptor_problem(const lb_plugin& p, size_t index) {
 }
 
 }  // namespace
-
-fs::path executable_dir() {
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::current_path() : exe.parent_path();
-}
 
 std::vector<fs::path> plugin_search_path(const std::vector<std::string>& extra_dirs) {
   std::vector<fs::path> dirs;

@@ -54,7 +54,5 @@ std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::str
 // A registry loaded from plugin_search_path(extra_dirs).
 Registry load_plugins(const std::vector<std::string>& extra_dirs);
 
-// The folder the running executable lives in.
-std::filesystem::path executable_dir();
 
 }  // namespace lossbench

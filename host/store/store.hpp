@@ -54,7 +54,6 @@ class Store final : public ResultSink {
   // trial's loss and optimizer named in the message. Used while no worker writes.
   static void record_outcome(const std::string& path, const std::string& hash, TrialStatus status,
                              const std::string& message);
-  const std::string& path() const { return path_; }
   // CPU time the writer thread has spent writing, for the benchmark's cost of recording.
   double writer_cpu_ms() {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,7 +1,7 @@
 #include "sweep/sweep.hpp"
 
-#include "store/store.hpp"
 #include "sweep/metrics.hpp"
+#include "util/process.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
 
@@ -155,13 +155,7 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
   return plan;
 }
 
-void install_interrupt_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
+void install_interrupt_handlers() { on_stop_signals(on_interrupt); }
 
 namespace {
 // One line per event to the supervisor; a single write() of < PIPE_BUF bytes is atomic, so lines

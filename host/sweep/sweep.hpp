@@ -73,7 +73,7 @@ struct Plan {
 Plan expand(const SweepSpec& spec, const Registry& registry);
 
 struct RunStats {
-  size_t total = 0, skipped_done = 0, done = 0, diverged = 0, failed = 0, timeout = 0, abandoned = 0;
+  size_t total = 0, skipped_done = 0, done = 0, diverged = 0, failed = 0, timeout = 0;
   double seconds = 0;
   double trial_cpu_ms = 0;  // CPU time of all trials run (training and evaluation)
   bool interrupted = false;

@@ -1,5 +1,6 @@
 #include "sweep/trial.hpp"
 
+#include "util/process.hpp"
 #include "util/rng.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
@@ -10,8 +11,6 @@
 #include <cstdio>
 #include <numeric>
 #include <optional>
-#include <sys/resource.h>
-#include <unistd.h>
 
 namespace lossbench {
 
@@ -30,13 +29,6 @@ std::string params_json(const Plugin& p, const std::vector<double>& hp) {
   for (size_t i = 0; i < hp.size(); ++i)
     s += (i ? "," : "") + ("\"" + p.hyperparams[i].name + "\":" + format_double(hp[i]));
   return s + "}";
-}
-
-// The address-space cap of this process (the worker's --max-memory), else physical memory.
-double memory_limit_bytes() {
-  rlimit r{};
-  if (getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY) return double(r.rlim_cur);
-  return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
 }
 
 std::string gibibytes(double bytes) {

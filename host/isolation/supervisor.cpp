@@ -1,7 +1,7 @@
-#include "sweep/supervisor.hpp"
+#include "isolation/supervisor.hpp"
 
-#include "plugins/registry.hpp"
 #include "store/store.hpp"
+#include "util/process.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -28,48 +28,9 @@ namespace {
 std::atomic<int> g_forward{0};
 extern "C" void on_supervisor_signal(int sig) { g_forward.store(sig); }
 
-std::string signal_text(int sig) {
-  const char* name = sigabbrev_np(sig);
-  return name ? std::string("SIG") + name : "signal " + std::to_string(sig);
-}
-
 std::string short_hash(const std::string& h) { return h.substr(0, 12); }
 
 }  // namespace
-
-uint64_t parse_size(const std::string& s) {
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  std::string unit = trim(end ? end : "");
-  double mult = 1;
-  if (unit == "K" || unit == "k") mult = 1024.0;
-  else if (unit == "M" || unit == "m") mult = 1024.0 * 1024;
-  else if (unit == "G" || unit == "g") mult = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
-  if (s.empty() || !(v >= 0) || !std::isfinite(v)) throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
-  return uint64_t(v * mult);
-}
-
-uint64_t default_memory_cap() {
-  const double bytes = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
-  return uint64_t(bytes * 0.75);
-}
-
-void apply_memory_cap(uint64_t bytes) {
-  // A plugin that crashes all night must not fill the disk with core files either.
-  rlimit no_core{0, 0};
-  setrlimit(RLIMIT_CORE, &no_core);
-  if (bytes == 0) return;
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  return;  // sanitizers reserve terabytes of shadow address space: an RLIMIT_AS would starve them
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-  return;
-#endif
-#endif
-  rlimit r{bytes, bytes};
-  if (setrlimit(RLIMIT_AS, &r) != 0) throw std::runtime_error(std::string("cannot set --max-memory: ") + std::strerror(errno));
-}
 
 namespace {
 
@@ -180,11 +141,7 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
   const std::string exe = (executable_dir() / "lossbench").string();
   int empty_crashes = 0, external_kills = 0;
 
-  struct sigaction sa {};
-  sa.sa_handler = on_supervisor_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  on_stop_signals(on_supervisor_signal);
 
   // Every worker joins the invocation's sweep, whose trials (with --force and --retry applied)
   // the caller registered once.

@@ -29,11 +29,4 @@ struct SupervisorResult {
 
 SupervisorResult supervise(const SupervisorOptions& options, std::ostream& log);
 
-// Worker side: caps this process's address space (RLIMIT_AS).
-void apply_memory_cap(uint64_t bytes);
-// "4G", "512M", "1024K", "123" (bytes) -> bytes; throws std::invalid_argument.
-uint64_t parse_size(const std::string& s);
-// 75% of physical memory: the default cap.
-uint64_t default_memory_cap();
-
 }  // namespace lossbench
