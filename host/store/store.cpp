@@ -99,15 +99,14 @@ std::string machine_description() {
   return std::string(host) + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores";
 }
 
-// A short-lived connection to an existing database (the store's own is the writer's).
-sqlite3* open_existing(const std::string& path, int flags) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw StoreError(path + ": cannot open database: " + msg);
-  }
-  sqlite3_busy_timeout(db, 10000);
+// The one way lossbench opens a database: the store's writer connection and the short-lived
+// ones of readers and the supervisor.
+Connection open_connection(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Connection db(raw);
+  if (rc != SQLITE_OK) throw StoreError(path + ": cannot open database: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  sqlite3_busy_timeout(raw, 10000);
   return db;
 }
 
@@ -126,6 +125,8 @@ void norms_json(const std::vector<double>& v, std::string& s) {
 
 }  // namespace
 
+void SqliteCloser::operator()(sqlite3* db) const { sqlite3_close(db); }
+
 std::string now_utc() {
   char buf[32];
   std::time_t t = std::time(nullptr);
@@ -136,45 +137,12 @@ std::string now_utc() {
 Store::Store(const std::string& path) : path_(path) {
   // The connection is guarded by db_mu_, not by SQLite: a curve row binds 32 values, and
   // SQLite's mutex round trip for each was 7% of the benchmark's ingest profile.
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
-    std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    db_ = nullptr;
-    throw StoreError(path + ": cannot open database: " + msg);
-  }
-  sqlite3_busy_timeout(db_, 10000);
-  bool upgrade_from_1 = false;
+  db_ = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
   try {
-    // Reading the schema first tells a foreign file apart before anything is written to it.
-    Stmt probe(db_, "SELECT value FROM meta WHERE key = 'schema_version'");
-    if (probe.step() && probe.text(0) != std::to_string(kSchemaVersion)) {
-      if (probe.text(0) == "1")
-        upgrade_from_1 = true;
-      else
-        throw StoreError(path + ": database has schema version " + probe.text(0) + ", this lossbench writes " +
-                         std::to_string(kSchemaVersion) + "; use another --db");
-    }
-  } catch (const StoreError& e) {
-    const std::string msg = e.what();
-    if (msg.find("no such table") != std::string::npos) {
-      int64_t objects = 0;
-      {
-        Stmt count(db_, "SELECT count(*) FROM sqlite_master");  // finalized before any close
-        if (count.step()) objects = count.integer(0);
-      }
-      if (objects > 0) {
-        sqlite3_close(db_);
-        db_ = nullptr;
-        throw StoreError(path + ": an SQLite database of another program (no lossbench meta table); use another --db");
-      }
-    } else {
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw StoreError(msg.rfind(path, 0) == 0 ? msg : path + ": not a lossbench database (" + msg + ")");
-    }
-  }
-  try {
+    const int version = schema_version();
+    if (version > 1 && version != kSchemaVersion)
+      throw StoreError("database has schema version " + std::to_string(version) + ", this lossbench writes " +
+                       std::to_string(kSchemaVersion) + "; use another --db");
     // Pages stay at SQLite's 4 KiB: 64 KiB pages took 1.3-1.5x the curve rows a second in
     // bench/, but every small commit (a trial starting) then writes whole 64 KiB pages, and S1
     // ran 5-10% slower beside them.
@@ -182,15 +150,35 @@ Store::Store(const std::string& path) : path_(path) {
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA cache_size=-32768");  // 32 MiB: a long sweep's curve index stays in memory
     exec("PRAGMA foreign_keys=ON");
-    if (upgrade_from_1) upgrade_schema_1_to_2();
+    if (version == 1) upgrade_schema_1_to_2();
     exec(schema_sql());
     exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) + "')");
   } catch (const StoreError& e) {
-    sqlite3_close(db_);
-    db_ = nullptr;
+    db_.reset();
     throw StoreError(path + ": " + e.what());
   }
   writer_ = std::thread([this] { writer_loop(); });
+}
+
+// The schema version of what the file holds (0: nothing yet), read before anything is written to
+// it, so that a foreign file is refused untouched.
+int Store::schema_version() {
+  int64_t objects = 0, meta = 0;
+  try {
+    Stmt tables(db_.get(), "SELECT count(*), coalesce(sum(type = 'table' AND name = 'meta'), 0) FROM sqlite_master");
+    if (tables.step()) objects = tables.integer(0), meta = tables.integer(1);
+  } catch (const StoreError& e) {
+    throw StoreError(std::string("not a lossbench database (") + e.what() + ")");
+  }
+  if (objects == 0) return 0;
+  if (meta == 0) throw StoreError("an SQLite database of another program (no lossbench meta table); use another --db");
+  Stmt v(db_.get(), "SELECT value FROM meta WHERE key = 'schema_version'");
+  if (!v.step()) return kSchemaVersion;  // a meta table without a version: ours, from before versions
+  const std::string text = v.text(0);
+  double n = 0;
+  if (!parse_double(text, n) || n != std::floor(n) || n < 1)
+    throw StoreError("database has schema version '" + text + "'; use another --db");
+  return int(n);
 }
 
 Store::~Store() {
@@ -200,15 +188,14 @@ Store::~Store() {
   }
   cv_.notify_all();
   if (writer_.joinable()) writer_.join();
-  if (db_) sqlite3_close(db_);
 }
 
 void Store::exec(const std::string& sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : sqlite3_errmsg(db_);
+  if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errmsg(db_.get());
     sqlite3_free(err);
-    if (int e = sqlite3_system_errno(db_)) msg += std::string(" (") + std::strerror(e) + ")";
+    if (int e = sqlite3_system_errno(db_.get())) msg += std::string(" (") + std::strerror(e) + ")";
     throw StoreError(msg);
   }
 }
@@ -233,27 +220,27 @@ void Store::upgrade_schema_1_to_2() {
     exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
     exec("COMMIT");
   } catch (const StoreError& e) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     throw StoreError(std::string("upgrading the database from schema version 1: ") + e.what());
   }
 }
 
 int64_t Store::begin_sweep(const std::string& spec, size_t trials, size_t skipped) {
   std::lock_guard<std::mutex> lock(db_mu_);
-  Stmt s(db_, "INSERT INTO sweeps(spec, host_version, machine, started_at, trials, skipped) VALUES (?,?,?,?,?,?)");
+  Stmt s(db_.get(), "INSERT INTO sweeps(spec, host_version, machine, started_at, trials, skipped) VALUES (?,?,?,?,?,?)");
   s.bind(1, spec).bind(2, LOSSBENCH_VERSION).bind(3, machine_description()).bind(4, now_utc());
   s.bind(5, int64_t(trials)).bind(6, int64_t(skipped)).run();
-  return sqlite3_last_insert_rowid(db_);
+  return sqlite3_last_insert_rowid(db_.get());
 }
 
 void Store::end_sweep(int64_t id) {
   std::lock_guard<std::mutex> lock(db_mu_);
-  Stmt(db_, "UPDATE sweeps SET ended_at = ? WHERE id = ?").bind(1, now_utc()).bind(2, id).run();
+  Stmt(db_.get(), "UPDATE sweeps SET ended_at = ? WHERE id = ?").bind(1, now_utc()).bind(2, id).run();
 }
 
 void Store::record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) {
   std::lock_guard<std::mutex> lock(db_mu_);
-  Stmt s(db_, "INSERT OR IGNORE INTO plugins(name, kind, path, sha256, abi) VALUES (?,?,?,?,?)");
+  Stmt s(db_.get(), "INSERT OR IGNORE INTO plugins(name, kind, path, sha256, abi) VALUES (?,?,?,?,?)");
   for (const auto& p : plugins)
     s.bind(1, p->name).bind(2, kind_name(p->kind)).bind(3, p->path).bind(4, p->sha256)
         .bind(5, std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)).run();
@@ -265,13 +252,13 @@ std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<Tri
   exec("BEGIN IMMEDIATE");
   std::set<std::string> finished;
   try {
-    Stmt ins(db_,
+    Stmt ins(db_.get(),
              "INSERT OR IGNORE INTO trials(config_hash, sweep_id, dataset, dataset_hash, task, model, loss, loss_params,"
              " optimizer, optimizer_params, lr, seed, epochs, batch_size, schedule, metric, higher_is_better, target)"
              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    Stmt status(db_, "SELECT status FROM trials WHERE config_hash = ?");
-    Stmt reset(db_, "UPDATE trials SET status = 'pending', message = NULL, sweep_id = ? WHERE config_hash = ?");
-    Stmt drop_curve(db_, "DELETE FROM curves WHERE trial_id = (SELECT id FROM trials WHERE config_hash = ?)");
+    Stmt status(db_.get(), "SELECT status FROM trials WHERE config_hash = ?");
+    Stmt reset(db_.get(), "UPDATE trials SET status = 'pending', message = NULL, sweep_id = ? WHERE config_hash = ?");
+    Stmt drop_curve(db_.get(), "DELETE FROM curves WHERE trial_id = (SELECT id FROM trials WHERE config_hash = ?)");
     for (const auto& t : trials) {
       const Dataset& d = t.data->data;
       ins.bind(1, t.hash).bind(2, sweep_id).bind(3, d.spec).bind(4, d.hash).bind(5, task_name(d.task));
@@ -294,7 +281,7 @@ std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<Tri
   } catch (const StoreError& e) {
     // SQLite may have rolled back already (an I/O error does): a failing ROLLBACK must not
     // replace the reason.
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     throw StoreError(path_ + ": " + e.what());
   }
   return finished;
@@ -340,7 +327,7 @@ void Store::writer_loop() {
       if (error_.empty()) {
         if (!running.empty()) {
           exec("BEGIN IMMEDIATE");
-          Stmt s(db_, "UPDATE trials SET status = 'running', started_at = ? WHERE config_hash = ? AND status = 'pending'");
+          Stmt s(db_.get(), "UPDATE trials SET status = 'running', started_at = ? WHERE config_hash = ? AND status = 'pending'");
           for (const auto& h : running) s.bind(1, now_utc()).bind(2, h).run();
           exec("COMMIT");
         }
@@ -353,7 +340,7 @@ void Store::writer_loop() {
         }
       }
     } catch (const std::exception& e) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
       lock.lock();
       error_ = e.what();
       lock.unlock();
@@ -380,10 +367,10 @@ void Store::write(const std::deque<TrialResult>& batch) {
     for (size_t i = 1; i < n; ++i) marks += ",?";
     return "INSERT INTO curves(" + cols + ") VALUES (" + marks + ")";
   }();
-  Stmt id(db_, "SELECT id FROM trials WHERE config_hash = ?");
-  Stmt del(db_, "DELETE FROM curves WHERE trial_id = ?");
-  Stmt c(db_, insert_curve.c_str());
-  Stmt u(db_,
+  Stmt id(db_.get(), "SELECT id FROM trials WHERE config_hash = ?");
+  Stmt del(db_.get(), "DELETE FROM curves WHERE trial_id = ?");
+  Stmt c(db_.get(), insert_curve.c_str());
+  Stmt u(db_.get(),
          "UPDATE trials SET status=?, message=?, diverged_step=?, steps=?, wall_ms=?, cpu_ms=?, steps_per_s=?,"
          " final_val=?, final_test=?, best_val=?, best_val_epoch=?, test_at_best_val=?, epochs_to_target=?,"
          " time_to_target_ms=?, final_val_metrics=?, final_test_metrics=?, finished_at=? WHERE id=?");
@@ -423,18 +410,16 @@ void Store::write(const std::deque<TrialResult>& batch) {
 
 void Store::record_outcome(const std::string& path, const std::string& hash, TrialStatus status,
                            const std::string& message) {
-  sqlite3* db = open_existing(path, SQLITE_OPEN_READWRITE);
+  Connection db = open_connection(path, SQLITE_OPEN_READWRITE);
   try {
-    Stmt who(db, "SELECT loss, optimizer FROM trials WHERE config_hash = ?");
+    Stmt who(db.get(), "SELECT loss, optimizer FROM trials WHERE config_hash = ?");
     who.bind(1, hash);
     std::string plugins = who.step() ? " (loss " + who.text(0) + ", optimizer " + who.text(1) + ")" : "";
-    Stmt u(db, "UPDATE trials SET status = ?, message = ?, finished_at = ? WHERE config_hash = ?");
+    Stmt u(db.get(), "UPDATE trials SET status = ?, message = ?, finished_at = ? WHERE config_hash = ?");
     u.bind(1, status_name(status)).bind(2, message + plugins).bind(3, now_utc()).bind(4, hash).run();
   } catch (const StoreError& e) {
-    sqlite3_close(db);
     throw StoreError(path + ": " + e.what());
   }
-  sqlite3_close(db);
 }
 
 namespace {
@@ -533,17 +518,14 @@ std::vector<std::vector<std::string>> Store::query(const std::string& path, cons
                                                    std::vector<std::string>* columns) {
   std::vector<std::vector<std::string>> rows;
   std::string err;
-  sqlite3* db = open_existing(path, SQLITE_OPEN_READONLY);
-  int rc = run_query(db, sql, rows, columns, err);
-  sqlite3_close(db);
+  int rc = run_query(open_connection(path, SQLITE_OPEN_READONLY).get(), sql, rows, columns, err);
   // A WAL database needs its -shm file, which a reader cannot create on a read-only mount or in a
   // folder it may not write. No writer can be running there either (it would need the same
   // files), so the file alone is the whole database: read it as immutable.
   if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
     rows.clear();
-    db = open_existing(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
-    rc = run_query(db, sql, rows, columns, err);
-    sqlite3_close(db);
+    rc = run_query(open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI).get(), sql, rows,
+                   columns, err);
   }
   if (rc != SQLITE_OK) throw StoreError(path + ": " + err);
   return rows;

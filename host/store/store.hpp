@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -15,6 +16,14 @@
 #include <vector>
 
 struct sqlite3;
+
+namespace lossbench {
+// An open SQLite connection, closed when it goes out of scope.
+struct SqliteCloser {
+  void operator()(sqlite3* db) const;
+};
+using Connection = std::unique_ptr<sqlite3, SqliteCloser>;
+}  // namespace lossbench
 
 namespace lossbench {
 
@@ -66,12 +75,13 @@ class Store final : public ResultSink {
 
  private:
   void exec(const std::string& sql);
+  int schema_version();
   void upgrade_schema_1_to_2();
   void writer_loop();
   void write(const std::deque<TrialResult>& batch);
 
   std::string path_;
-  sqlite3* db_ = nullptr;
+  Connection db_;
   std::mutex mu_;     // the queues and flags below
   std::mutex db_mu_;  // db_: the writer's batches and the sweep-level calls take turns
   std::condition_variable cv_, drained_;
