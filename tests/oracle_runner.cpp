@@ -188,6 +188,8 @@ OracleReport run_oracle_dir(const std::string& dir, const Registry& registry) {
       const pt::ptree& c = kv.second;
       const std::string where = f.filename().string() + " case '" + c.get<std::string>("name", "?") + "'";
       ++report.cases;
+      if (c.count("optimizer") && !c.count("layers")) report.covered.insert(c.get<std::string>("optimizer"));
+      if (c.count("loss") && !c.count("layers")) report.covered.insert(c.get<std::string>("loss"));
       try {
         if (c.count("optimizer"))
           run_optimizer_case(c, where, registry, report.errors);

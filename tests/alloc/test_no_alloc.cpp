@@ -1,6 +1,7 @@
 // "No allocation in the hot loop", measured: this executable interposes malloc and friends (every
 // operator new and every Eigen buffer ends there) and counts calls while counting is on. Plugins
 // are loaded exactly as the host loads them, so their allocations are counted too.
+#include "../test_paths.hpp"
 #include "plugins/registry.hpp"
 #include "sweep/trial.hpp"
 #include "util/rng.hpp"
@@ -57,16 +58,9 @@ int posix_memalign(void** out, size_t align, size_t n) {
 }
 
 using namespace lossbench;
+using namespace lossbench::test;
 
 namespace {
-const Registry& builtins() {
-  static Registry r = [] {
-    Registry reg;
-    reg.add_directory(LOSSBENCH_TEST_PLUGIN_DIR);
-    return reg;
-  }();
-  return r;
-}
 struct Counting {
   Counting() {
     g_allocations = 0;
@@ -88,7 +82,7 @@ TEST_CASE("the counter sees allocations", "[no_alloc]") {
 }
 
 TEST_CASE("built-in losses and optimizers allocate nothing per call", "[no_alloc]") {
-  REQUIRE(builtins().plugins().size() == 20);
+  REQUIRE(builtins().plugins().size() == builtin_sources("losses") + builtin_sources("optimizers"));
   Rng rng(3);
   for (const auto& p : builtins().plugins()) {
     INFO(p->name);
