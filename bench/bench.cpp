@@ -113,293 +113,342 @@ std::string fixed(double v, int digits) {
   return s.str();
 }
 
-}  // namespace
-
-int run(int argc, char** argv) {
+struct Args {
   bool quick = false, torch = true;
   std::string out = "bench/out";
   std::vector<std::string> only;  // empty: everything
-  int reps_arg = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--quick") quick = true;
-    else if (a == "--no-torch") torch = false;
-    else if (a == "--out" && i + 1 < argc) out = argv[++i];
-    else if (a == "--only" && i + 1 < argc) only = split(argv[++i], ',');
-    else if (a == "--reps" && i + 1 < argc) reps_arg = std::atoi(argv[++i]);
-    else {
-      std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch] [--only W1,W2,W3,W4,S1,ingest,torch] [--reps N]\n";
-      return 2;
-    }
-  }
-  auto wanted = [&](const std::string& part) {
+  int reps = 0;                   // 0: the default of each part
+  bool wanted(const std::string& part) const {
     return only.empty() || std::find(only.begin(), only.end(), part) != only.end();
-  };
-  fs::create_directories(out);
-  Registry reg = load_plugins({});
-  if (!reg.failures().empty()) {
-    std::cerr << reg.failures()[0].message() << "\n";
-    return 1;
   }
+};
+
+bool parse_args(int argc, char** argv, Args& a) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string x = argv[i];
+    if (x == "--quick") a.quick = true;
+    else if (x == "--no-torch") a.torch = false;
+    else if (x == "--out" && i + 1 < argc) a.out = argv[++i];
+    else if (x == "--only" && i + 1 < argc) a.only = split(argv[++i], ',');
+    else if (x == "--reps" && i + 1 < argc) a.reps = std::atoi(argv[++i]);
+    else return false;
+  }
+  return true;
+}
+
+// What every part shares: the options, the plugins, the GEMM floor and the JSON figures.
+struct Bench {
+  Args args;
+  Registry reg;
+  std::ostringstream json;
   // The peak is measured before each workload and after the last, and the best counts: a busy
   // moment of a shared machine would otherwise lower the floor and flatter every ratio.
-  double peak = gemm_peak_flops();
-  int peak_samples = 1;
-  const int reps = reps_arg > 0 ? reps_arg : quick ? 1 : 3;
-  std::cout << "Each workload: the best of " << reps << " runs after a warm-up\n";
+  double peak = 0;
+  int peak_samples = 0;
+  void sample_peak() { peak = std::max(peak, gemm_peak_flops()), ++peak_samples; }
+};
 
+// One workload's figures.
+struct Figure {
+  std::string name;
+  double seconds, flops, steps, final_test;
+  std::string final_text;  // "final test accuracy 0.986", printed once the peak is known
+  double floor = 0;
+};
+
+// W1-W4: one trial each, the best of `reps` runs after a warm-up, recorded in the database.
+Figure run_workload(Bench& b, const Workload& w, int reps, Store& store, int64_t sweep_id) {
+  PreparedData d;
+  d.data = load_dataset(w.dataset);
+  d.split = make_split(d.data, 0);
+  TrialConfig c;
+  c.data = &d;
+  c.model = ModelSpec::parse(w.model);
+  c.loss = b.reg.require(w.loss, LB_KIND_LOSS);
+  c.optimizer = b.reg.require(w.optimizer, LB_KIND_OPTIMIZER);
+  c.loss_hp = c.loss->defaults();
+  c.optimizer_hp = c.optimizer->defaults();
+  c.lr = w.lr, c.batch_size = w.batch, c.epochs = w.epochs;
+  c.metric = default_metric(d.data.task);
+  c.hash = "bench-" + w.name;
+  export_split(b.args.out, w, d, c.model);
+  // Dense-layer FLOPs: 6 P per training row, 2 P per evaluated row (train, val, test).
+  const Model probe = Model::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
+  const double P = double(probe.n_params());
+  const double ntr = double(d.split.X_train.rows()), nev = ntr + double(d.split.X_val.rows() + d.split.X_test.rows());
+  std::vector<double> times;
+  std::atomic<bool> no{false};
+  TrialResult r;
+  run_trial(c, no);  // warm-up
+  for (int k = 0; k < reps; ++k) {
+    r = run_trial(c, no);
+    times.push_back(r.wall_ms / 1e3);
+  }
+  store.add_pending(sweep_id, {c}, true);
+  store.submit(r);
+  store.flush();
+  return {w.name, best(times, false), w.epochs * (6 * P * ntr + 2 * P * nev), double(r.steps), r.final_test,
+          "final test " + c.metric + " " + fixed(r.final_test, 3)};
+}
+
+std::vector<Figure> run_workloads(Bench& b) {
+  const int reps = b.args.reps > 0 ? b.args.reps : b.args.quick ? 1 : 3;
+  std::cout << "Each workload: the best of " << reps << " runs after a warm-up\n";
   const std::vector<Workload> ws = {
       {"W1", "digits", "linear", "cross_entropy", "adam", 1e-3, 32, 50},
       {"W2", "digits", "mlp(hidden=64x64,activation=tanh)", "cross_entropy", "adam", 1e-3, 32, 50},
       {"W3", "diabetes", "linear", "mse", "sgd", 1e-2, 16, 200},
       {"W4", "blobs(n=20000,d=32,k=4,sd=2)", "mlp(hidden=128x128,activation=relu)", "cross_entropy", "adam", 1e-3,
-       128, quick ? 4 : 20},
+       128, b.args.quick ? 4 : 20},
   };
-  std::ostringstream json;
-  std::vector<std::string> final_text;  // "final test accuracy 0.986", printed once the peak is known
-  std::vector<double> final_test;
-  std::vector<std::string> names;
-  std::vector<double> ours, floors, steps_of, flop_counts;
+  std::vector<Figure> figures;
   {
-    remove_db(out + "/bench.db");
-    Store store(out + "/bench.db");
+    remove_db(b.args.out + "/bench.db");
+    Store store(b.args.out + "/bench.db");
     const int64_t sweep_id = store.begin_sweep("bench", ws.size(), 0);
     for (const auto& w : ws) {
-      if (!wanted(w.name)) continue;
-      peak = std::max(peak, gemm_peak_flops()), ++peak_samples;
-      PreparedData d;
-      d.data = load_dataset(w.dataset);
-      d.split = make_split(d.data, 0);
-      TrialConfig c;
-      c.data = &d;
-      c.model = ModelSpec::parse(w.model);
-      c.loss = reg.require(w.loss, LB_KIND_LOSS);
-      c.optimizer = reg.require(w.optimizer, LB_KIND_OPTIMIZER);
-      c.loss_hp = c.loss->defaults();
-      c.optimizer_hp = c.optimizer->defaults();
-      c.lr = w.lr, c.batch_size = w.batch, c.epochs = w.epochs;
-      c.metric = default_metric(d.data.task);
-      c.hash = "bench-" + w.name;
-      export_split(out, w, d, c.model);
-      // Dense-layer FLOPs: 6 P per training row, 2 P per evaluated row (train, val, test).
-      const Model probe = Model::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
-      const double P = double(probe.n_params());
-      const double ntr = double(d.split.X_train.rows()), nev = ntr + double(d.split.X_val.rows() + d.split.X_test.rows());
-      const double flops = w.epochs * (6 * P * ntr + 2 * P * nev);
-      std::vector<double> times;
-      std::atomic<bool> no{false};
-      TrialResult r;
-      run_trial(c, no);  // warm-up
-      for (int k = 0; k < reps; ++k) {
-        r = run_trial(c, no);
-        times.push_back(r.wall_ms / 1e3);
-      }
-      store.add_pending(sweep_id, {c}, true);
-      store.submit(r);
-      store.flush();
-      names.push_back(w.name);
-      ours.push_back(best(times, false));
-      flop_counts.push_back(flops);
-      steps_of.push_back(double(r.steps));
-      final_text.push_back("final test " + c.metric + " " + fixed(r.final_test, 3));
-      final_test.push_back(r.final_test);
+      if (!b.args.wanted(w.name)) continue;
+      b.sample_peak();
+      figures.push_back(run_workload(b, w, reps, store, sweep_id));
     }
     store.end_sweep(sweep_id);
   }
-  if (!names.empty()) peak = std::max(peak, gemm_peak_flops()), ++peak_samples;
-  std::cout << "GEMM peak (Eigen, 1 core, 1024^3, best of " << peak_samples << " measurements over the run): "
-            << fixed(peak / 1e9, 1) << " GFLOP/s\n";
-  json << "{\"gemm_gflops\":" << peak / 1e9;
-  for (size_t i = 0; i < names.size(); ++i) {
-    floors.push_back(flop_counts[i] / peak);
-    std::cout << names[i] << ": " << fixed(ours[i], 3) << " s, floor " << fixed(floors[i], 4) << " s ("
-              << fixed(ours[i] / floors[i], 2) << "x), " << fixed(ours[i] / steps_of[i] * 1e6, 2) << " us/step, "
-              << final_text[i] << "\n";
-    json << ",\"" << names[i] << "\":{\"seconds\":" << ours[i] << ",\"floor\":" << floors[i]
-         << ",\"us_per_step\":" << ours[i] / steps_of[i] * 1e6 << ",\"test\":" << final_test[i] << "}";
+  if (!figures.empty()) b.sample_peak();
+  std::cout << "GEMM peak (Eigen, 1 core, 1024^3, best of " << b.peak_samples << " measurements over the run): "
+            << fixed(b.peak / 1e9, 1) << " GFLOP/s\n";
+  b.json << "{\"gemm_gflops\":" << b.peak / 1e9;
+  for (auto& f : figures) {
+    f.floor = f.flops / b.peak;
+    std::cout << f.name << ": " << fixed(f.seconds, 3) << " s, floor " << fixed(f.floor, 4) << " s ("
+              << fixed(f.seconds / f.floor, 2) << "x), " << fixed(f.seconds / f.steps * 1e6, 2) << " us/step, "
+              << f.final_text << "\n";
+    b.json << ",\"" << f.name << "\":{\"seconds\":" << f.seconds << ",\"floor\":" << f.floor
+           << ",\"us_per_step\":" << f.seconds / f.steps * 1e6 << ",\"test\":" << f.final_test << "}";
   }
+  return figures;
+}
 
-  // S1: 90 trials of W2's model and data; 1 and 2 threads; the database against a null sink and
-  // against itself with a reader polling.
-  if (wanted("S1")) {
-    SweepSpec s1;
-    s1.datasets = {"digits"};
-    s1.models = {"mlp(hidden=64x64,activation=tanh)"};
-    s1.losses = {"cross_entropy", "multi_margin"};
-    s1.optimizers = {"sgd", "adagrad", "rmsprop", "adam"};
-    s1.hyperparams["optimizer.sgd"]["momentum"] = {0.0, 0.9};
-    s1.lrs = {1e-3, 1e-2, 1e-1};
-    s1.seeds = {0, 1, 2};
-    s1.epochs = quick ? 4 : 20;
-    s1.batch_size = 32;
-    Plan plan = expand(s1, reg);
-    std::ostream null_out(nullptr);
-    double writer_share = 0;  // the writer's CPU time over the trials' CPU time, last database run
-    double cpu_s = 0;         // the last run's process CPU time
-    long reader_queries = 0, reader_failures = 0;
-    // database: record into SQLite; reader: meanwhile, another connection polls the database
-    // as `lossbench status` and a dashboard would (progress and the leaderboard, every 50 ms).
-    auto sweep_rate = [&](int threads, bool database, bool reader = false) {
-      s1.threads = threads;
-      RunOptions opt;
-      opt.force = true;
-      const std::string db = out + "/s1.db";
-      remove_db(db);
-      const double t0 = now_s(), c0 = process_cpu_s();
-      RunStats st;
-      if (database) {
-        Store store(db);
-        std::atomic<bool> done{false};
-        std::thread poll;
-        if (reader)
-          poll = std::thread([&] {
-            while (!done.load()) {
-              try {
-                Store::query(db, "SELECT status, count(*) FROM trials GROUP BY status");
-                Store::query(db, "SELECT * FROM leaderboard");
-                reader_queries += 2;
-              } catch (const std::exception&) {
-                ++reader_failures;
-              }
-              std::this_thread::sleep_for(std::chrono::milliseconds(50));
-            }
-          });
-        st = run_sweep(plan, s1, store, opt, null_out);
-        done = true;
-        if (poll.joinable()) poll.join();
-        writer_share = store.writer_cpu_ms() / st.trial_cpu_ms;
-      } else {
-        NullSink sink;
-        st = run_sweep(plan, s1, sink, opt, null_out);
-      }
-      cpu_s = process_cpu_s() - c0;
-      return double(st.done + st.diverged) / ((now_s() - t0) / 60.0);
-    };
-    const long rss_before = current_rss_kb();
-    // Alternating runs, best of each: the database and the null sink see the same machine noise.
-    // Wall time and process CPU time both move with other programs' load (a shared core runs
-    // slower); the writer thread's own CPU time against the trials' is the steadiest measure.
-    std::vector<double> v1, v2, vnull, vread, cpu2, cpunull;
-    for (int k = 0; k < (reps_arg > 0 ? reps_arg : quick ? 1 : 5); ++k) {
-      v1.push_back(sweep_rate(1, true));
-      v2.push_back(sweep_rate(2, true));
-      cpu2.push_back(cpu_s);
-      vnull.push_back(sweep_rate(2, false));
-      cpunull.push_back(cpu_s);
-      vread.push_back(sweep_rate(2, true, true));
-    }
-    const double t1 = best(v1, true), t2 = best(v2, true), t2null = best(vnull, true), t2read = best(vread, true);
-    const double cpu_ratio = best(cpu2, false) / best(cpunull, false);
-    const long rss_after_one = current_rss_kb();
-    sweep_rate(2, true);
-    const long rss_after_two = current_rss_kb();
-    std::cout << "\nS1 (" << plan.trials.size() << " trials, " << s1.epochs << " epochs, best of " << v1.size()
-              << "): " << fixed(t1, 0)
-              << " trials/min on 1 thread, " << fixed(t2, 0) << " on 2 (" << fixed(t2 / t1, 2) << "x); null sink "
-              << fixed(t2null, 0) << " trials/min: the database costs " << fixed((t2null / t2 - 1) * 100, 1)
-              << "% of wall time, " << fixed((cpu_ratio - 1) * 100, 1)
-              << "% of process CPU time; the writer thread's CPU time is " << fixed(writer_share * 100, 2)
-              << "% of the trials' CPU time\n";
-    std::cout << "S1 with a reader polling the database every 50 ms: " << fixed(t2read, 0) << " trials/min ("
-              << fixed((t2 / t2read - 1) * 100, 1) << "% slower than without; " << reader_queries << " queries, "
-              << reader_failures << " failed)\n";
-    std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after " << v1.size() * 4
-              << " sweeps, " << rss_after_two / 1024 << " after one more; peak " << peak_rss_kb() / 1024 << " MiB\n";
-    json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs << ",\"t1\":" << t1
-         << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"t2_reader\":" << t2read << ",\"reader_queries\":" << reader_queries << ",\"reader_failures\":" << reader_failures << ",\"cpu_db_over_null\":" << cpu_ratio << ",\"writer_cpu_share\":" << writer_share << ",\"rss_kb\":[" << rss_before << "," << rss_after_one
-         << "," << rss_after_two << "],\"peak_rss_kb\":" << peak_rss_kb() << "}";
-  }
+// One S1 sweep's measurements.
+struct SweepRun {
+  double trials_per_min = 0, cpu_s = 0, writer_share = 0;
+  long reader_queries = 0, reader_failures = 0;
+};
 
-  // Curve-row ingest: 500 trials x 400 evaluation points through the writer thread, rows as a
-  // classification trial of a 3-layer MLP writes them (every metric, three layer norms); the
-  // best of 3 databases.
-  if (wanted("ingest")) {
-    PreparedData d;
-    d.data = load_dataset("iris");
-    d.split = make_split(d.data, 0);
-    const int trials = quick ? 100 : 500, points = 400;
-    std::vector<TrialConfig> cfgs;
-    for (int i = 0; i < trials; ++i) {
-      TrialConfig c;
-      c.data = &d;
-      c.model = ModelSpec::parse("linear");
-      c.loss = reg.require("cross_entropy", LB_KIND_LOSS);
-      c.optimizer = reg.require("sgd", LB_KIND_OPTIMIZER);
-      c.loss_hp = c.loss->defaults(), c.optimizer_hp = c.optimizer->defaults();
-      c.metric = "accuracy";
-      c.hash = "ingest-" + std::to_string(i);
-      cfgs.push_back(c);
-    }
-    Rng rng(7);
-    auto results_of = [&] {
-      std::vector<TrialResult> results;
-      for (int i = 0; i < trials; ++i) {
-        TrialResult r;
-        r.hash = cfgs[size_t(i)].hash;
-        r.status = TrialStatus::Done;
-        for (int e = 0; e < points; ++e) {
-          CurvePoint p;
-          p.epoch = e, p.step = uint64_t(e) * 34, p.examples = uint64_t(e) * 1078;
-          p.wall_ms = e * 3.7 + rng.uniform(0, 1), p.cpu_ms = p.wall_ms * 0.98;
-          p.train_loss = 1.0 / (e + 1) + rng.uniform(0, 1e-3), p.val_loss = p.train_loss * 1.1, p.grad_norm = rng.uniform(0, 1);
-          p.layer_grad_norms = {rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0, 1)};
-          for (Metrics* m : {&p.val, &p.test})
-            for (size_t i = 0; i < kMetricCount; ++i)
-              if (metric_applies(kMetrics[i], LB_TASK_MULTICLASS))
-                (*m)[i] = kMetrics[i].higher_is_better ? rng.uniform(0.5, 1) : rng.uniform(0, 1);
-          p.val_metric = p.val.get("accuracy"), p.test_metric = p.test.get("accuracy");
-          r.curve.push_back(p);
+// S1 once. database: record into SQLite (else a null sink); reader: meanwhile, another connection
+// polls the database as `lossbench status` and a dashboard would (progress and the leaderboard,
+// every 50 ms).
+SweepRun run_s1_once(const Bench& b, const Plan& plan, SweepSpec& s1, int threads, bool database, bool reader) {
+  s1.threads = threads;
+  RunOptions opt;
+  opt.force = true;
+  const std::string db = b.args.out + "/s1.db";
+  remove_db(db);
+  std::ostream null_out(nullptr);
+  const double t0 = now_s(), c0 = process_cpu_s();
+  SweepRun run;
+  RunStats st;
+  if (database) {
+    Store store(db);
+    std::atomic<bool> done{false};
+    std::thread poll;
+    if (reader)
+      poll = std::thread([&] {
+        while (!done.load()) {
+          try {
+            Store::query(db, "SELECT status, count(*) FROM trials GROUP BY status");
+            Store::query(db, "SELECT * FROM leaderboard");
+            run.reader_queries += 2;
+          } catch (const std::exception&) {
+            ++run.reader_failures;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
-        r.final_val_metrics = r.curve.back().val.json(LB_TASK_MULTICLASS);
-        r.final_test_metrics = r.curve.back().test.json(LB_TASK_MULTICLASS);
-        results.push_back(std::move(r));
-      }
-      return results;
-    };
-    std::vector<double> rates;
-    for (int k = 0; k < (quick ? 1 : 3); ++k) {
-      const std::string db = out + "/ingest.db";
-      remove_db(db);
-      Store store(db);
-      const int64_t id = store.begin_sweep("ingest", cfgs.size(), 0);
-      store.add_pending(id, cfgs, true);
-      std::vector<TrialResult> results = results_of();
-      const double t0 = now_s();
-      for (auto& r : results) store.submit(std::move(r));
-      store.flush();
-      rates.push_back(double(trials) * points / (now_s() - t0));
-    }
-    const double rows_per_s = best(rates, true);
-    std::cout << "curve ingest: " << fixed(rows_per_s, 0) << " rows/s (best of " << rates.size() << " x "
-              << trials * points << " rows; " << fs::file_size(out + "/ingest.db") / (trials * points) << " bytes a row)\n";
-    json << ",\"ingest_rows_per_s\":" << rows_per_s;
+      });
+    st = run_sweep(plan, s1, store, opt, null_out);
+    done = true;
+    if (poll.joinable()) poll.join();
+    run.writer_share = store.writer_cpu_ms() / st.trial_cpu_ms;
+  } else {
+    NullSink sink;
+    st = run_sweep(plan, s1, sink, opt, null_out);
   }
+  run.cpu_s = process_cpu_s() - c0;
+  run.trials_per_min = double(st.done + st.diverged) / ((now_s() - t0) / 60.0);
+  return run;
+}
 
-  // PyTorch on the same splits, when it is installed.
-  if (torch && wanted("torch") && std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") == 0) {
-    const std::string script = std::string(LOSSBENCH_SOURCE_DIR) + "/bench/torch_workloads.py";
-    const std::string cmd = "/usr/bin/python3 " + script + " " + out + " W1 W2 W3 W4 > " + out + "/torch.json";
-    if (std::system(cmd.c_str()) == 0) {
-      std::ifstream in(out + "/torch.json");
-      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      std::cout << "\nPyTorch (same data and protocol, 1 thread): " << text;
-      for (size_t i = 0; i < names.size(); ++i) {
-        const auto key = "\"" + names[i] + "\": ";
-        const auto at = text.find(key);
-        if (at == std::string::npos) continue;
-        const double t = std::stod(text.substr(at + key.size()));
-        std::cout << names[i] << ": PyTorch " << fixed(t, 3) << " s, lossbench " << fixed(t / ours[i], 1)
-                  << "x faster; PyTorch " << fixed(t / floors[i], 1) << "x its floor, " << fixed(t / steps_of[i] * 1e6, 1)
-                  << " us/step\n";
-      }
-      json << ",\"torch\":" << text;
-    }
-  } else if (torch) {
-    std::cout << "\nPyTorch: not installed for /usr/bin/python3 (apt-get install python3-torch); skipped\n";
+// S1: 90 trials of W2's model and data; 1 and 2 threads; the database against a null sink and
+// against itself with a reader polling.
+void run_s1(Bench& b) {
+  SweepSpec s1;
+  s1.datasets = {"digits"};
+  s1.models = {"mlp(hidden=64x64,activation=tanh)"};
+  s1.losses = {"cross_entropy", "multi_margin"};
+  s1.optimizers = {"sgd", "adagrad", "rmsprop", "adam"};
+  s1.hyperparams["optimizer.sgd"]["momentum"] = {0.0, 0.9};
+  s1.lrs = {1e-3, 1e-2, 1e-1};
+  s1.seeds = {0, 1, 2};
+  s1.epochs = b.args.quick ? 4 : 20;
+  s1.batch_size = 32;
+  const Plan plan = expand(s1, b.reg);
+  const long rss_before = current_rss_kb();
+  // Alternating runs, best of each: the database and the null sink see the same machine noise.
+  // Wall time and process CPU time both move with other programs' load (a shared core runs
+  // slower); the writer thread's own CPU time against the trials' is the steadiest measure.
+  std::vector<double> v1, v2, vnull, vread, cpu2, cpunull;
+  SweepRun last2, lastread;
+  for (int k = 0; k < (b.args.reps > 0 ? b.args.reps : b.args.quick ? 1 : 5); ++k) {
+    v1.push_back(run_s1_once(b, plan, s1, 1, true, false).trials_per_min);
+    last2 = run_s1_once(b, plan, s1, 2, true, false);
+    v2.push_back(last2.trials_per_min), cpu2.push_back(last2.cpu_s);
+    const SweepRun null = run_s1_once(b, plan, s1, 2, false, false);
+    vnull.push_back(null.trials_per_min), cpunull.push_back(null.cpu_s);
+    const SweepRun read = run_s1_once(b, plan, s1, 2, true, true);
+    vread.push_back(read.trials_per_min);
+    lastread.reader_queries += read.reader_queries, lastread.reader_failures += read.reader_failures;
   }
-  json << "}\n";
-  std::ofstream(out + "/bench.json") << json.str();
-  std::cout << "\nfigures: " << out << "/bench.json\n";
+  const double t1 = best(v1, true), t2 = best(v2, true), t2null = best(vnull, true), t2read = best(vread, true);
+  const double cpu_ratio = best(cpu2, false) / best(cpunull, false);
+  const long rss_after_one = current_rss_kb();
+  run_s1_once(b, plan, s1, 2, true, false);
+  const long rss_after_two = current_rss_kb();
+  std::cout << "\nS1 (" << plan.trials.size() << " trials, " << s1.epochs << " epochs, best of " << v1.size()
+            << "): " << fixed(t1, 0) << " trials/min on 1 thread, " << fixed(t2, 0) << " on 2 (" << fixed(t2 / t1, 2)
+            << "x); null sink " << fixed(t2null, 0) << " trials/min: the database costs "
+            << fixed((t2null / t2 - 1) * 100, 1) << "% of wall time, " << fixed((cpu_ratio - 1) * 100, 1)
+            << "% of process CPU time; the writer thread's CPU time is " << fixed(last2.writer_share * 100, 2)
+            << "% of the trials' CPU time\n";
+  std::cout << "S1 with a reader polling the database every 50 ms: " << fixed(t2read, 0) << " trials/min ("
+            << fixed((t2 / t2read - 1) * 100, 1) << "% slower than without; " << lastread.reader_queries
+            << " queries, " << lastread.reader_failures << " failed)\n";
+  std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after "
+            << v1.size() * 4 << " sweeps, " << rss_after_two / 1024 << " after one more; peak "
+            << peak_rss_kb() / 1024 << " MiB\n";
+  b.json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs << ",\"t1\":" << t1
+         << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"t2_reader\":" << t2read
+         << ",\"reader_queries\":" << lastread.reader_queries << ",\"reader_failures\":" << lastread.reader_failures
+         << ",\"cpu_db_over_null\":" << cpu_ratio << ",\"writer_cpu_share\":" << last2.writer_share
+         << ",\"rss_kb\":[" << rss_before << "," << rss_after_one << "," << rss_after_two
+         << "],\"peak_rss_kb\":" << peak_rss_kb() << "}";
+}
+
+// Curve rows as a classification trial of a 3-layer MLP writes them (every metric, three layer
+// norms), with made-up values.
+std::vector<TrialResult> ingest_results(const std::vector<TrialConfig>& cfgs, int points, Rng& rng) {
+  std::vector<TrialResult> results;
+  for (const auto& c : cfgs) {
+    TrialResult r;
+    r.hash = c.hash;
+    r.status = TrialStatus::Done;
+    for (int e = 0; e < points; ++e) {
+      CurvePoint p;
+      p.epoch = e, p.step = uint64_t(e) * 34, p.examples = uint64_t(e) * 1078;
+      p.wall_ms = e * 3.7 + rng.uniform(0, 1), p.cpu_ms = p.wall_ms * 0.98;
+      p.train_loss = 1.0 / (e + 1) + rng.uniform(0, 1e-3), p.val_loss = p.train_loss * 1.1;
+      p.grad_norm = rng.uniform(0, 1);
+      p.layer_grad_norms = {rng.uniform(0, 1), rng.uniform(0, 1), rng.uniform(0, 1)};
+      for (Metrics* m : {&p.val, &p.test})
+        for (size_t i = 0; i < kMetricCount; ++i)
+          if (metric_applies(kMetrics[i], LB_TASK_MULTICLASS))
+            (*m)[i] = kMetrics[i].higher_is_better ? rng.uniform(0.5, 1) : rng.uniform(0, 1);
+      p.val_metric = p.val.get("accuracy"), p.test_metric = p.test.get("accuracy");
+      r.curve.push_back(p);
+    }
+    r.final_val_metrics = r.curve.back().val.json(LB_TASK_MULTICLASS);
+    r.final_test_metrics = r.curve.back().test.json(LB_TASK_MULTICLASS);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+// Curve-row ingest: 500 trials x 400 evaluation points through the writer thread; the best of 3
+// databases.
+void run_ingest(Bench& b) {
+  PreparedData d;
+  d.data = load_dataset("iris");
+  d.split = make_split(d.data, 0);
+  const int trials = b.args.quick ? 100 : 500, points = 400;
+  std::vector<TrialConfig> cfgs;
+  for (int i = 0; i < trials; ++i) {
+    TrialConfig c;
+    c.data = &d;
+    c.model = ModelSpec::parse("linear");
+    c.loss = b.reg.require("cross_entropy", LB_KIND_LOSS);
+    c.optimizer = b.reg.require("sgd", LB_KIND_OPTIMIZER);
+    c.loss_hp = c.loss->defaults(), c.optimizer_hp = c.optimizer->defaults();
+    c.metric = "accuracy";
+    c.hash = "ingest-" + std::to_string(i);
+    cfgs.push_back(c);
+  }
+  Rng rng(7);
+  std::vector<double> rates;
+  for (int k = 0; k < (b.args.quick ? 1 : 3); ++k) {
+    const std::string db = b.args.out + "/ingest.db";
+    remove_db(db);
+    Store store(db);
+    const int64_t id = store.begin_sweep("ingest", cfgs.size(), 0);
+    store.add_pending(id, cfgs, true);
+    std::vector<TrialResult> results = ingest_results(cfgs, points, rng);
+    const double t0 = now_s();
+    for (auto& r : results) store.submit(std::move(r));
+    store.flush();
+    rates.push_back(double(trials) * points / (now_s() - t0));
+  }
+  const double rows_per_s = best(rates, true);
+  std::cout << "curve ingest: " << fixed(rows_per_s, 0) << " rows/s (best of " << rates.size() << " x "
+            << trials * points << " rows; " << fs::file_size(b.args.out + "/ingest.db") / (trials * points)
+            << " bytes a row)\n";
+  b.json << ",\"ingest_rows_per_s\":" << rows_per_s;
+}
+
+// PyTorch on the same splits, when it is installed.
+void run_torch(Bench& b, const std::vector<Figure>& figures) {
+  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
+    std::cout << "\nPyTorch: not installed for /usr/bin/python3 (apt-get install python3-torch); skipped\n";
+    return;
+  }
+  const std::string& out = b.args.out;
+  const std::string script = std::string(LOSSBENCH_SOURCE_DIR) + "/bench/torch_workloads.py";
+  const std::string cmd = "/usr/bin/python3 " + script + " " + out + " W1 W2 W3 W4 > " + out + "/torch.json";
+  if (std::system(cmd.c_str()) != 0) return;
+  std::ifstream in(out + "/torch.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::cout << "\nPyTorch (same data and protocol, 1 thread): " << text;
+  for (const auto& f : figures) {
+    const auto key = "\"" + f.name + "\": ";
+    const auto at = text.find(key);
+    if (at == std::string::npos) continue;
+    const double t = std::stod(text.substr(at + key.size()));
+    std::cout << f.name << ": PyTorch " << fixed(t, 3) << " s, lossbench " << fixed(t / f.seconds, 1)
+              << "x faster; PyTorch " << fixed(t / f.floor, 1) << "x its floor, " << fixed(t / f.steps * 1e6, 1)
+              << " us/step\n";
+  }
+  b.json << ",\"torch\":" << text;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  Bench b;
+  if (!parse_args(argc, argv, b.args)) {
+    std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch] [--only W1,W2,W3,W4,S1,ingest,torch] "
+                 "[--reps N]\n";
+    return 2;
+  }
+  fs::create_directories(b.args.out);
+  b.reg = load_plugins({});
+  if (!b.reg.failures().empty()) {
+    std::cerr << b.reg.failures()[0].message() << "\n";
+    return 1;
+  }
+  b.sample_peak();
+  const std::vector<Figure> figures = run_workloads(b);
+  if (b.args.wanted("S1")) run_s1(b);
+  if (b.args.wanted("ingest")) run_ingest(b);
+  if (b.args.torch && b.args.wanted("torch")) run_torch(b, figures);
+  b.json << "}\n";
+  std::ofstream(b.args.out + "/bench.json") << b.json.str();
+  std::cout << "\nfigures: " << b.args.out << "/bench.json\n";
   return 0;
 }
 
