@@ -68,17 +68,115 @@ bool close(double a, double b, double rel, double abs) {
   return std::abs(a - b) <= abs + rel * std::max(std::abs(a), std::abs(b));
 }
 
-std::vector<CheckResult> check_loss(const std::shared_ptr<const Plugin>& p) {
+namespace {
+
+// The batch shapes a loss is checked on: small, odd and larger, of every task it supports.
+std::vector<Shape> shapes_for(const Plugin& p) {
   std::vector<Shape> shapes;
-  if (p->supports(LB_TASK_REGRESSION))
-    shapes.insert(shapes.end(), {{LB_TASK_REGRESSION, 1, 1}, {LB_TASK_REGRESSION, 7, 1},
-                                 {LB_TASK_REGRESSION, 16, 3}});
-  if (p->supports(LB_TASK_BINARY))
-    shapes.insert(shapes.end(), {{LB_TASK_BINARY, 1, 1}, {LB_TASK_BINARY, 8, 1},
-                                 {LB_TASK_BINARY, 33, 1}});
-  if (p->supports(LB_TASK_MULTICLASS))
-    shapes.insert(shapes.end(), {{LB_TASK_MULTICLASS, 1, 4}, {LB_TASK_MULTICLASS, 9, 3},
-                                 {LB_TASK_MULTICLASS, 32, 10}});
+  if (p.supports(LB_TASK_REGRESSION))
+    shapes.insert(shapes.end(), {{LB_TASK_REGRESSION, 1, 1}, {LB_TASK_REGRESSION, 7, 1}, {LB_TASK_REGRESSION, 16, 3}});
+  if (p.supports(LB_TASK_BINARY))
+    shapes.insert(shapes.end(), {{LB_TASK_BINARY, 1, 1}, {LB_TASK_BINARY, 8, 1}, {LB_TASK_BINARY, 33, 1}});
+  if (p.supports(LB_TASK_MULTICLASS))
+    shapes.insert(shapes.end(),
+                  {{LB_TASK_MULTICLASS, 1, 4}, {LB_TASK_MULTICLASS, 9, 3}, {LB_TASK_MULTICLASS, 32, 10}});
+  return shapes;
+}
+
+// One loss instance on one shape, with the ordinary batch it is checked around.
+struct Probe {
+  LossInstance& loss;
+  const Shape& s;
+  RowMatrix target, pred, g;
+  double v = 0;
+  bool eval(const RowMatrix& x, const RowMatrix& t, double& value, RowMatrix* grad) {
+    return loss.evaluate(x.data(), t.data(), x.rows(), x.cols(), &value, grad ? grad->data() : nullptr);
+  }
+};
+
+// The gradient against central differences, element by element.
+void check_gradient(Probe& p, Verdict& grad) {
+  for (Eigen::Index j = 0; j < p.pred.size(); ++j) {
+    RowMatrix plus = p.pred, minus = p.pred;
+    const double h = 1e-6 * std::max(1.0, std::abs(p.pred.data()[j]));
+    plus.data()[j] += h;
+    minus.data()[j] -= h;
+    double vp = 0, vm = 0;
+    if (!p.eval(plus, p.target, vp, nullptr) || !p.eval(minus, p.target, vm, nullptr)) {
+      grad.fail(shape_name(p.s) + ": evaluate failed: " + p.loss.error());
+      return;
+    }
+    const double fd = (vp - vm) / (2 * h);
+    if (!close(p.g.data()[j], fd, 1e-5, 1e-7)) {
+      grad.fail(shape_name(p.s) + ": element " + std::to_string(j) + " gradient " + format_double(p.g.data()[j]) +
+                " vs finite difference " + format_double(fd));
+      return;
+    }
+  }
+}
+
+// The same call twice gives the same bits; asking for the value alone gives the same value.
+void check_repeatable(Probe& p, Verdict& repeat, Verdict& value_only) {
+  RowMatrix g2(p.s.rows, p.s.cols);
+  double v2 = 0, v3 = 0;
+  p.eval(p.pred, p.target, v2, &g2);
+  if (v2 != p.v || g2 != p.g) repeat.fail(shape_name(p.s) + ": a second identical call differs");
+  p.eval(p.pred, p.target, v3, nullptr);
+  if (v3 != p.v)
+    value_only.fail(shape_name(p.s) + ": value without gradient " + format_double(v3) + " differs from " +
+                    format_double(p.v));
+}
+
+// A batch is a set: permuting rows (with their targets) permutes the gradient rows only.
+void check_permutation(Probe& p, Verdict& permute) {
+  const Shape& s = p.s;
+  std::vector<int> perm(size_t(s.rows));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::reverse(perm.begin(), perm.end());
+  RowMatrix pp(s.rows, s.cols), tp(p.target.rows(), p.target.cols()), gp(s.rows, s.cols);
+  for (int i = 0; i < s.rows; ++i) {
+    pp.row(i) = p.pred.row(perm[size_t(i)]);
+    tp.row(i) = p.target.row(perm[size_t(i)]);
+  }
+  double vperm = 0;
+  p.eval(pp, tp, vperm, &gp);
+  bool ok = close(vperm, p.v, 1e-12, 1e-14);
+  for (int i = 0; i < s.rows && ok; ++i)
+    for (int c = 0; c < s.cols; ++c) ok = ok && close(gp(i, c), p.g(perm[size_t(i)], c), 1e-10, 1e-14);
+  if (!ok) permute.fail(shape_name(s) + ": row order changes the loss or gradient");
+}
+
+// Logits: adding a constant to a row changes no probability, so no loss.
+void check_shift(Probe& p, Verdict& shift) {
+  RowMatrix shifted = p.pred;
+  for (int i = 0; i < p.s.rows; ++i) shifted.row(i).array() += 37.5 * (i % 3 - 1);
+  double vs = 0;
+  p.eval(shifted, p.target, vs, nullptr);
+  if (!close(vs, p.v, 1e-9, 1e-12))
+    shift.fail(shape_name(p.s) + ": loss " + format_double(p.v) + " becomes " + format_double(vs) +
+               " when a constant is added to rows of logits");
+}
+
+// Extreme inputs: logits of +-1000, residuals of 1e3 and 1e6.
+void check_extremes(Probe& p, std::mt19937_64& rng, Verdict& extreme) {
+  for (double scale : {1e3, 1e6}) {
+    if (p.s.task != LB_TASK_REGRESSION && scale > 1e3) continue;
+    RowMatrix big = random_pred(p.s, rng, 1.0);
+    for (Eigen::Index j = 0; j < big.size(); ++j) big.data()[j] = (big.data()[j] >= 0 ? scale : -scale);
+    double vb = 0;
+    RowMatrix gb(p.s.rows, p.s.cols);
+    if (!p.eval(big, p.target, vb, &gb) || !std::isfinite(vb) || !gb.allFinite()) {
+      extreme.fail(shape_name(p.s) + ": inputs of +-" + format_double(scale) + " give a non-finite value or gradient" +
+                   (p.loss.error()[0] ? std::string(": ") + p.loss.error() : ""));
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<CheckResult> check_loss(const std::shared_ptr<const Plugin>& p) {
+  const std::vector<Shape> shapes = shapes_for(*p);
   const auto hp = p->defaults();
   const int max_rows = 64;  // larger than every batch: batches below max_rows must work
   std::mt19937_64 rng(20261127);
@@ -93,96 +191,21 @@ std::vector<CheckResult> check_loss(const std::shared_ptr<const Plugin>& p) {
       create.fail(shape_name(s) + ": " + e.what());
       continue;
     }
-    auto eval = [&](const RowMatrix& pred, const RowMatrix& target, double& v, RowMatrix* g) {
-      return loss->evaluate(pred.data(), target.data(), pred.rows(), pred.cols(), &v,
-                            g ? g->data() : nullptr);
-    };
-    const RowMatrix target = random_targets(s, rng);
-    const RowMatrix pred = random_pred(s, rng, 1.5);
-    RowMatrix g(s.rows, s.cols);
-    double v = 0;
-    if (!eval(pred, target, v, &g)) {
+    Probe probe{*loss, s, random_targets(s, rng), RowMatrix(), RowMatrix(s.rows, s.cols)};
+    probe.pred = random_pred(s, rng, 1.5);
+    if (!probe.eval(probe.pred, probe.target, probe.v, &probe.g)) {
       create.fail(shape_name(s) + ": evaluate failed: " + loss->error());
       continue;
     }
-    if (!std::isfinite(v) || !g.allFinite()) {
+    if (!std::isfinite(probe.v) || !probe.g.allFinite()) {
       grad.fail(shape_name(s) + ": non-finite value or gradient on ordinary inputs");
       continue;
     }
-
-    // Gradient against central differences.
-    for (Eigen::Index j = 0; j < pred.size(); ++j) {
-      RowMatrix plus = pred, minus = pred;
-      const double h = 1e-6 * std::max(1.0, std::abs(pred.data()[j]));
-      plus.data()[j] += h;
-      minus.data()[j] -= h;
-      double vp = 0, vm = 0;
-      if (!eval(plus, target, vp, nullptr) || !eval(minus, target, vm, nullptr)) {
-        grad.fail(shape_name(s) + ": evaluate failed: " + loss->error());
-        break;
-      }
-      const double fd = (vp - vm) / (2 * h);
-      if (!close(g.data()[j], fd, 1e-5, 1e-7)) {
-        grad.fail(shape_name(s) + ": element " + std::to_string(j) + " gradient " +
-                  format_double(g.data()[j]) + " vs finite difference " + format_double(fd));
-        break;
-      }
-    }
-
-    // The same call twice gives the same bits; asking for the value alone gives the same value.
-    RowMatrix g2(s.rows, s.cols);
-    double v2 = 0, v3 = 0;
-    eval(pred, target, v2, &g2);
-    if (v2 != v || g2 != g) repeat.fail(shape_name(s) + ": a second identical call differs");
-    eval(pred, target, v3, nullptr);
-    if (v3 != v)
-      value_only.fail(shape_name(s) + ": value without gradient " + format_double(v3) +
-                      " differs from " + format_double(v));
-
-    // A batch is a set: permuting rows (with their targets) permutes the gradient rows only.
-    std::vector<int> perm(s.rows);
-    std::iota(perm.begin(), perm.end(), 0);
-    std::reverse(perm.begin(), perm.end());
-    RowMatrix pp(s.rows, s.cols), tp(target.rows(), target.cols()), gp(s.rows, s.cols);
-    for (int i = 0; i < s.rows; ++i) {
-      pp.row(i) = pred.row(perm[i]);
-      tp.row(i) = target.row(perm[i]);
-    }
-    double vperm = 0;
-    eval(pp, tp, vperm, &gp);
-    bool perm_ok = close(vperm, v, 1e-12, 1e-14);
-    for (int i = 0; i < s.rows && perm_ok; ++i)
-      for (int c = 0; c < s.cols; ++c)
-        perm_ok = perm_ok && close(gp(i, c), g(perm[i], c), 1e-10, 1e-14);
-    if (!perm_ok) permute.fail(shape_name(s) + ": row order changes the loss or gradient");
-
-    // Logits: adding a constant to a row changes no probability, so no loss.
-    if (s.task == LB_TASK_MULTICLASS) {
-      any_multiclass = true;
-      RowMatrix shifted = pred;
-      for (int i = 0; i < s.rows; ++i) shifted.row(i).array() += 37.5 * (i % 3 - 1);
-      double vs = 0;
-      eval(shifted, target, vs, nullptr);
-      if (!close(vs, v, 1e-9, 1e-12))
-        shift.fail(shape_name(s) + ": loss " + format_double(v) + " becomes " +
-                   format_double(vs) + " when a constant is added to rows of logits");
-    }
-
-    // Extreme inputs: logits of +-1000, residuals of 1e3 and 1e6.
-    for (double scale : {1e3, 1e6}) {
-      if (s.task != LB_TASK_REGRESSION && scale > 1e3) continue;
-      RowMatrix big = random_pred(s, rng, 1.0);
-      for (Eigen::Index j = 0; j < big.size(); ++j)
-        big.data()[j] = (big.data()[j] >= 0 ? scale : -scale);
-      double vb = 0;
-      RowMatrix gb(s.rows, s.cols);
-      if (!eval(big, target, vb, &gb) || !std::isfinite(vb) || !gb.allFinite()) {
-        extreme.fail(shape_name(s) + ": inputs of +-" + format_double(scale) +
-                     " give a non-finite value or gradient" +
-                     (loss->error()[0] ? std::string(": ") + loss->error() : ""));
-        break;
-      }
-    }
+    check_gradient(probe, grad);
+    check_repeatable(probe, repeat, value_only);
+    check_permutation(probe, permute);
+    if (s.task == LB_TASK_MULTICLASS) any_multiclass = true, check_shift(probe, shift);
+    check_extremes(probe, rng, extreme);
   }
 
   std::vector<CheckResult> out;
@@ -194,8 +217,7 @@ std::vector<CheckResult> check_loss(const std::shared_ptr<const Plugin>& p) {
   out.push_back(repeat.result(n, "repeatable", "bit-identical on a second call"));
   out.push_back(value_only.result(n, "value without gradient", "same value"));
   out.push_back(permute.result(n, "row-order invariant", "value and gradient"));
-  if (any_multiclass)
-    out.push_back(shift.result(n, "logit shift invariant", "constant added to a row"));
+  if (any_multiclass) out.push_back(shift.result(n, "logit shift invariant", "constant added to a row"));
   return out;
 }
 
