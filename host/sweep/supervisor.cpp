@@ -28,11 +28,6 @@ namespace {
 std::atomic<int> g_forward{0};
 extern "C" void on_supervisor_signal(int sig) { g_forward.store(sig); }
 
-std::string signal_text(int sig) {
-  const char* name = sigabbrev_np(sig);
-  return name ? std::string("SIG") + name : "signal " + std::to_string(sig);
-}
-
 std::string short_hash(const std::string& h) { return h.substr(0, 12); }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace lossbench {
 
@@ -84,6 +85,11 @@ std::string format_double(double v) {
   std::string s;
   append_double(s, v);
   return s;
+}
+
+std::string signal_text(int sig) {
+  const char* name = sigabbrev_np(sig);
+  return name ? std::string("SIG") + name : "signal " + std::to_string(sig);
 }
 
 }  // namespace lossbench

@@ -18,4 +18,6 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 std::string format_double(double v);
 // The same text appended to `out` (no temporary string: for writers that format many numbers).
 void append_double(std::string& out, double v);
+// "SIGSEGV" for 11, or "signal 70" for a number without a name.
+std::string signal_text(int sig);
 }  // namespace lossbench
