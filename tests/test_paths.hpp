@@ -8,6 +8,8 @@
 namespace lossbench::test {
 inline const char* plugin_dir() { return LOSSBENCH_TEST_PLUGIN_DIR; }
 inline const char* fixture_dir() { return LOSSBENCH_TEST_FIXTURE_DIR; }
+// Libraries that crash or exit while being loaded, apart from the fixtures loaded as a folder.
+inline const char* load_fixture_dir() { return LOSSBENCH_TEST_LOAD_FIXTURE_DIR; }
 inline std::string fixture(const std::string& name) { return std::string(fixture_dir()) + "/" + name + ".so"; }
 // The built-in plugins, loaded as the host loads them.
 inline const Registry& builtins() {

@@ -1,7 +1,12 @@
 // Loading: good plugins load with their provenance; each broken fixture is one clear line.
+#include "plugins/probe.hpp"
 #include "test_paths.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <thread>
 
 using namespace lossbench;
 using namespace lossbench::test;
@@ -108,4 +113,30 @@ TEST_CASE("instances keep their library loaded and validate hyperparameters", "[
   CHECK(grad[0] == Approx(2.0));
   CHECK_FALSE(loss->evaluate(pred, target, 5, 1, &value, grad));  // more rows than created for
   CHECK_THAT(loss->error(), Catch::Contains("exceeds the created shape 4x1"));
+}
+
+TEST_CASE("a library that crashes or exits while loading is one failure, not the end", "[registry]") {
+  Registry r;
+  r.add_directory(load_fixture_dir());
+  r.add_directory(plugin_dir());
+  CHECK(r.of_kind(LB_KIND_LOSS).size() == 12);
+  REQUIRE(r.failures().size() == 3);
+  CHECK_THAT(r.failures()[0].message(), Catch::EndsWith("abort_on_load.so: crashed while loading (SIGABRT)"));
+  CHECK_THAT(r.failures()[1].message(), Catch::EndsWith("exit_on_load.so: exited while loading (status 0)"));
+  CHECK_THAT(r.failures()[2].message(), Catch::EndsWith("segv_on_load.so: crashed while loading (SIGSEGV)"));
+}
+
+TEST_CASE("the load probe names the file its child died on and goes on after it", "[registry]") {
+  using namespace std::chrono_literals;
+  const std::vector<std::string> files = {"fine", "segv", "exit", "throw", "hang", "fine too"};
+  auto load = [](const std::string& f) {
+    if (f == "segv") std::raise(SIGSEGV);
+    if (f == "exit") std::exit(3);
+    if (f == "throw") throw std::runtime_error("the real load reports this");
+    if (f == "hang") std::this_thread::sleep_for(1h);
+  };
+  const auto why = probe_in_child(files, load, 300ms);
+  CHECK(why == std::vector<std::string>{"", "crashed while loading (SIGSEGV)",
+                                        "exited while loading (status 3)", "",
+                                        "hung while loading (no answer after 0.3 s)", ""});
 }

@@ -1,5 +1,6 @@
 #include "plugins/registry.hpp"
 
+#include "plugins/probe.hpp"
 #include "util/process.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
@@ -7,6 +8,7 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <cstdlib>
@@ -80,6 +82,65 @@ std::string descriptor_problem(const lb_plugin& p, size_t index) {
   return "";
 }
 
+// Loads the file and checks everything it declares: "" with desc set when usable, else why not.
+std::string open_library(const std::string& path, boost::dll::shared_library& lib,
+                         const lb_library*& desc) {
+  try {
+    // RTLD_LOCAL keeps each plugin's symbols to itself; RTLD_NOW reports a missing dependency
+    // here rather than as a crash in the middle of a sweep.
+    lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    return std::string("not a loadable shared library (") + e.what() + ")";
+  }
+  if (!lib.has(LOSSBENCH_ENTRY_SYMBOL))
+    return std::string("no entry symbol '") + LOSSBENCH_ENTRY_SYMBOL +
+           "': not a lossbench plugin (build it with lossbench_add_plugin)";
+  try {
+    desc = lib.get<const lb_library*()>(LOSSBENCH_ENTRY_SYMBOL)();
+  } catch (const std::exception& e) {
+    return std::string("entry symbol failed: ") + e.what();
+  }
+  if (!desc) return "entry symbol returned no descriptor";
+  const std::string host_abi =
+      std::to_string(LOSSBENCH_ABI_MAJOR) + "." + std::to_string(LOSSBENCH_ABI_MINOR);
+  const std::string its_abi = std::to_string(desc->abi_major) + "." + std::to_string(desc->abi_minor);
+  if (desc->abi_major != LOSSBENCH_ABI_MAJOR)
+    return "built for plugin ABI " + its_abi + ", but this host speaks ABI " + host_abi +
+           " (rebuild the plugin against this host's SDK)";
+  if (desc->abi_minor > LOSSBENCH_ABI_MINOR)
+    return "built for plugin ABI " + its_abi + ", newer than this host's " + host_abi +
+           " (upgrade lossbench)";
+  if (desc->struct_size < kMinLibrarySize)
+    return "library descriptor of " + std::to_string(desc->struct_size) +
+           " bytes, expected at least " + std::to_string(kMinLibrarySize);
+  if (desc->n_plugins == 0 || !desc->plugins) return "library declares no plugins";
+
+  // Validate the whole library first: a half-valid library is rejected as a whole, so that its
+  // file hash never stands for a partial set of plugins.
+  std::set<std::string> in_file;
+  for (uint32_t i = 0; i < desc->n_plugins; ++i) {
+    const lb_plugin& p = desc->plugins[i];
+    std::string problem = descriptor_problem(p, i);
+    if (problem.empty() && !in_file.insert(p.name).second)
+      problem = "plugin '" + std::string(p.name) + "' declared twice in this library";
+    if (!problem.empty()) return "invalid descriptor: " + problem;
+  }
+  return "";
+}
+
+// The probe child's rehearsal: the same steps as the real load, so that a crash in a
+// constructor, the entry symbol or while reading the descriptors all happen there first. The
+// library stays open, as it would in the host; the child exits without unloading anything.
+void rehearse_load(const std::string& path) {
+  auto* lib = new boost::dll::shared_library;
+  const lb_library* desc = nullptr;
+  open_library(path, *lib, desc);
+}
+
+// Long enough for a big library on a loaded machine; a constructor that blocks on something
+// that never comes must not hold the host for good.
+constexpr std::chrono::milliseconds kProbeTimeout{10000};
+
 }  // namespace
 
 std::vector<fs::path> plugin_search_path(const std::vector<std::string>& extra_dirs) {
@@ -99,106 +160,91 @@ std::vector<fs::path> plugin_search_path(const std::vector<std::string>& extra_d
 
 Registry load_plugins(const std::vector<std::string>& extra_dirs) {
   Registry r;
-  for (const auto& d : plugin_search_path(extra_dirs)) r.add_directory(d);
+  r.add_directories(plugin_search_path(extra_dirs));
   return r;
 }
 
-void Registry::add_directory(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    fail(dir.string(), "plugin directory does not exist or is not a directory");
-    return;
+void Registry::add_directory(const fs::path& dir) { add_directories({dir}); }
+
+void Registry::add_directories(const std::vector<fs::path>& dirs) {
+  std::vector<fs::path> all;  // every folder's files go to one probe child, not one per folder
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      fail(dir.string(), "plugin directory does not exist or is not a directory");
+      continue;
+    }
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(dir, ec))
+      if (e.path().extension() == ".so") files.push_back(e.path());
+    if (ec) fail(dir.string(), "cannot list plugin directory: " + ec.message());
+    std::sort(files.begin(), files.end());
+    all.insert(all.end(), files.begin(), files.end());
   }
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir, ec))
-    if (e.path().extension() == ".so") files.push_back(e.path());
-  if (ec) fail(dir.string(), "cannot list plugin directory: " + ec.message());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) add_file(f);
+  add_files(all);
 }
 
-size_t Registry::add_file(const fs::path& file) {
-  std::error_code ec;
-  const fs::path canon = fs::weakly_canonical(fs::absolute(file), ec);
-  const std::string path = ec ? file.string() : canon.string();
-  if (std::find(seen_files_.begin(), seen_files_.end(), path) != seen_files_.end()) return 0;
-  seen_files_.push_back(path);
+size_t Registry::add_file(const fs::path& file) { return add_files({file}); }
 
-  if (!fs::is_regular_file(file, ec)) {
-    fail(path, fs::exists(file, ec) ? "not a regular file" : "no such file");
-    return 0;
-  }
-  std::string digest;
-  try {
-    digest = sha256_file(path);
-  } catch (const std::exception& e) {
-    fail(path, "unreadable");
-    return 0;
-  }
-
-  auto lib = std::make_shared<Library>();
-  try {
-    // RTLD_LOCAL keeps each plugin's symbols to itself; RTLD_NOW reports a missing dependency
-    // here rather than as a crash in the middle of a sweep.
-    lib->lib.load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
-  } catch (const std::exception& e) {
-    std::string why = e.what();
-    fail(path, "not a loadable shared library (" + why + ")");
-    return 0;
-  }
-  if (!lib->lib.has(LOSSBENCH_ENTRY_SYMBOL)) {
-    fail(path, std::string("no entry symbol '") + LOSSBENCH_ENTRY_SYMBOL +
-                   "': not a lossbench plugin (build it with lossbench_add_plugin)");
-    return 0;
-  }
-  const lb_library* desc = nullptr;
-  try {
-    desc = lib->lib.get<const lb_library*()>(LOSSBENCH_ENTRY_SYMBOL)();
-  } catch (const std::exception& e) {
-    fail(path, std::string("entry symbol failed: ") + e.what());
-    return 0;
-  }
-  if (!desc) {
-    fail(path, "entry symbol returned no descriptor");
-    return 0;
-  }
-  const std::string host_abi =
-      std::to_string(LOSSBENCH_ABI_MAJOR) + "." + std::to_string(LOSSBENCH_ABI_MINOR);
-  const std::string its_abi = std::to_string(desc->abi_major) + "." + std::to_string(desc->abi_minor);
-  if (desc->abi_major != LOSSBENCH_ABI_MAJOR) {
-    fail(path, "built for plugin ABI " + its_abi + ", but this host speaks ABI " + host_abi +
-                   " (rebuild the plugin against this host's SDK)");
-    return 0;
-  }
-  if (desc->abi_minor > LOSSBENCH_ABI_MINOR) {
-    fail(path, "built for plugin ABI " + its_abi + ", newer than this host's " + host_abi +
-                   " (upgrade lossbench)");
-    return 0;
-  }
-  if (desc->struct_size < kMinLibrarySize) {
-    fail(path, "library descriptor of " + std::to_string(desc->struct_size) +
-                   " bytes, expected at least " + std::to_string(kMinLibrarySize));
-    return 0;
-  }
-  if (desc->n_plugins == 0 || !desc->plugins) {
-    fail(path, "library declares no plugins");
-    return 0;
-  }
-
-  // Validate the whole library first: a half-valid library is rejected as a whole, so that its
-  // file hash never stands for a partial set of plugins.
-  std::set<std::string> in_file;
-  for (uint32_t i = 0; i < desc->n_plugins; ++i) {
-    const lb_plugin& p = desc->plugins[i];
-    std::string problem = descriptor_problem(p, i);
-    if (problem.empty() && !in_file.insert(p.name).second)
-      problem = "plugin '" + std::string(p.name) + "' declared twice in this library";
-    if (!problem.empty()) {
-      fail(path, "invalid descriptor: " + problem);
-      return 0;
+size_t Registry::add_files(const std::vector<fs::path>& files) {
+  struct Candidate {
+    std::string path, digest, problem;
+  };
+  std::vector<Candidate> todo;
+  for (const auto& file : files) {
+    std::error_code ec;
+    const fs::path canon = fs::weakly_canonical(fs::absolute(file), ec);
+    Candidate c{ec ? file.string() : canon.string(), "", ""};
+    if (std::find(seen_files_.begin(), seen_files_.end(), c.path) != seen_files_.end()) continue;
+    seen_files_.push_back(c.path);
+    if (!fs::is_regular_file(file, ec)) {
+      c.problem = fs::exists(file, ec) ? "not a regular file" : "no such file";
+    } else {
+      try {
+        c.digest = sha256_file(c.path);
+      } catch (const std::exception&) {
+        c.problem = "unreadable";
+      }
     }
+    todo.push_back(std::move(c));
   }
 
+  // Only files that survive being loaded in a child are loaded here.
+  ProbeCache cache;
+  std::vector<Candidate*> unknown;
+  for (auto& c : todo)
+    if (c.problem.empty() && !cache.known_good(c.digest)) unknown.push_back(&c);
+  if (!unknown.empty()) {
+    std::vector<std::string> paths, fine;
+    for (const auto* c : unknown) paths.push_back(c->path);
+    const auto died = probe_in_child(paths, rehearse_load, kProbeTimeout);
+    for (size_t i = 0; i < unknown.size(); ++i) {
+      if (died[i].empty())
+        fine.push_back(unknown[i]->digest);
+      else
+        unknown[i]->problem = died[i];
+    }
+    cache.remember(fine);
+  }
+
+  size_t added = 0;
+  for (const auto& c : todo) {
+    if (!c.problem.empty())
+      fail(c.path, c.problem);
+    else
+      added += load_file(c.path, c.digest);
+  }
+  return added;
+}
+
+size_t Registry::load_file(const std::string& path, const std::string& digest) {
+  auto lib = std::make_shared<Library>();
+  const lb_library* desc = nullptr;
+  const std::string problem = open_library(path, lib->lib, desc);
+  if (!problem.empty()) {
+    fail(path, problem);
+    return 0;
+  }
   size_t added = 0;
   for (uint32_t i = 0; i < desc->n_plugins; ++i) {
     const lb_plugin& d = desc->plugins[i];
