@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstddef>
+
 #include <csignal>
 #include <cstdlib>
 #include <thread>
@@ -85,6 +87,29 @@ TEST_CASE("a folder of mixed fixtures: good plugins still load", "[registry]") {
   CHECK(r.failures().size() >= 7);
   r.add_directory(std::string(fixture_dir()) + "/nope");
   CHECK_THAT(r.failures().back().message(), Catch::Contains("nope: plugin directory does not exist"));
+}
+
+TEST_CASE("descriptors are read at the size the library declares, larger or smaller", "[registry]") {
+  // Larger: two optimizers whose lb_plugin carries appended fields. Read at the host's own
+  // sizeof, the second descriptor started inside the first one's appended fields.
+  Registry r;
+  REQUIRE(r.add_file(fixture("wide_plugins")) == 2);
+  CHECK(r.failures().empty());
+  auto second = r.require("wide_half_sgd", LB_KIND_OPTIMIZER);
+  CHECK(second->description == "SGD at half the learning rate, second in the array");
+  OptimizerInstance opt(second, {}, 2);
+  double params[2] = {1, 1}, grads[2] = {1, -2};
+  REQUIRE(opt.step(params, grads, 2, 0.5, 1));
+  CHECK(params[0] == 0.75);
+  CHECK(params[1] == 1.5);
+  CHECK(r.require("wide_sgd", LB_KIND_OPTIMIZER)->description == "plain SGD, from a library with grown descriptors");
+  // Smaller than ABI 1.0's descriptor: refused with both sizes, nothing read past its end.
+  Registry n;
+  CHECK(n.add_file(fixture("narrow_plugin")) == 0);
+  REQUIRE(n.failures().size() == 1);
+  CHECK_THAT(n.failures()[0].message(),
+             Catch::Contains("plugin #0: descriptor of " + std::to_string(offsetof(lb_plugin, destroy)) +
+                             " bytes, expected at least " + std::to_string(sizeof(lb_plugin))));
 }
 
 TEST_CASE("a throwing create becomes an error carrying its message", "[registry]") {

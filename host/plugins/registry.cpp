@@ -40,6 +40,14 @@ bool valid_name(const char* s) {
 
 std::string quoted(const char* s) { return s ? "'" + std::string(s) + "'" : "(null)"; }
 
+// The i-th plugin descriptor, stepping by the size the library's header gave lb_plugin (the first
+// descriptor's struct_size; all must agree): a later minor version appends fields, and this host's
+// own sizeof would land in the middle of the second descriptor.
+const lb_plugin& plugin_at(const lb_library& lib, uint32_t i) {
+  const size_t stride = i == 0 ? 0 : lib.plugins[0].struct_size;
+  return *reinterpret_cast<const lb_plugin*>(reinterpret_cast<const char*>(lib.plugins) + i * stride);
+}
+
 // Empty string when the descriptor is usable, else what is wrong with it.
 std::string descriptor_problem(const lb_plugin& p, size_t index) {
   const std::string at = "plugin #" + std::to_string(index);
@@ -117,10 +125,14 @@ std::string open_library(const std::string& path, boost::dll::shared_library& li
 
   // Validate the whole library first: a half-valid library is rejected as a whole, so that its
   // file hash never stands for a partial set of plugins.
+  const uint32_t stride = desc->plugins[0].struct_size;
   std::set<std::string> in_file;
   for (uint32_t i = 0; i < desc->n_plugins; ++i) {
-    const lb_plugin& p = desc->plugins[i];
+    const lb_plugin& p = plugin_at(*desc, i);
     std::string problem = descriptor_problem(p, i);
+    if (problem.empty() && p.struct_size != stride)
+      problem = "plugin #" + std::to_string(i) + ": descriptor of " + std::to_string(p.struct_size) +
+                " bytes, but plugin #0's is " + std::to_string(stride) + " (one header for the whole array)";
     if (problem.empty() && !in_file.insert(p.name).second)
       problem = "plugin '" + std::string(p.name) + "' declared twice in this library";
     if (!problem.empty()) return "invalid descriptor: " + problem;
@@ -247,7 +259,7 @@ size_t Registry::load_file(const std::string& path, const std::string& digest) {
   }
   size_t added = 0;
   for (uint32_t i = 0; i < desc->n_plugins; ++i) {
-    const lb_plugin& d = desc->plugins[i];
+    const lb_plugin& d = plugin_at(*desc, i);
     auto p = std::make_shared<Plugin>();
     p->name = d.name;
     p->description = d.description;

@@ -91,6 +91,8 @@ typedef struct lb_library {
   uint32_t abi_minor;
   uint32_t struct_size; /* sizeof(lb_library) as the plugin was compiled */
   uint32_t n_plugins;
+  /* n_plugins descriptors, contiguous, all of one struct_size: the host steps through them by
+   * plugins[0].struct_size, so a library built with a later minor's larger lb_plugin reads right. */
   const lb_plugin *plugins;
 } lb_library;
 

@@ -192,8 +192,8 @@ void destroy(lb_handle h) {
 }
 
 // All plugins of this library. Plugins are compiled with hidden visibility, so each library
-// has its own registry even when several are loaded into one process.
-struct Registry {
+// has its own descriptor even when several are loaded into one process.
+struct LibraryDescriptor {
   std::vector<lb_plugin> plugins;
   lb_library library{};
   const lb_library* get() {
@@ -206,8 +206,8 @@ struct Registry {
   }
 };
 
-inline Registry& registry() {
-  static Registry r;
+inline LibraryDescriptor& library_descriptor() {
+  static LibraryDescriptor r;
   return r;
 }
 
@@ -233,7 +233,7 @@ bool register_loss(const char* name, const char* description, uint32_t tasks,
   p.loss_create = &loss_create<T>;
   p.loss_evaluate = &loss_evaluate<T>;
   p.destroy = &destroy<LossHolder<T>>;
-  registry().plugins.push_back(p);
+  library_descriptor().plugins.push_back(p);
   return true;
 }
 
@@ -247,7 +247,7 @@ bool register_optimizer(const char* name, const char* description,
   p.optimizer_create = &optimizer_create<T>;
   p.optimizer_step = &optimizer_step<T>;
   p.destroy = &destroy<T>;
-  registry().plugins.push_back(p);
+  library_descriptor().plugins.push_back(p);
   return true;
 }
 
@@ -259,7 +259,7 @@ bool register_optimizer(const char* name, const char* description,
 // which dlopen guarantees before the host calls it.
 extern "C" __attribute__((visibility("default"), weak)) const lb_library* lossbench_plugin_entry(
     void) {
-  return lossbench::detail::registry().get();
+  return lossbench::detail::library_descriptor().get();
 }
 
 #define LOSSBENCH_CAT2(a, b) a##b
