@@ -1,12 +1,15 @@
 # The two commands of the README. Both install missing Debian packages first.
 #   make demo   build Release and run the default sweep
 #   make test   build Release and run every test through ctest
+# and for contributors:
+#   make format        clang-format every C++ and C file in place
+#   make format-check  fail, naming the files, where clang-format would change something
 BUILD ?= build
 JOBS ?= $(shell nproc)
 SWEEP ?= sweeps/quick.ini
 DB ?= results/quick.db
 
-.PHONY: deps configure build demo test clean
+.PHONY: deps configure build demo test clean format format-check
 
 deps:
 	@scripts/install-deps.sh
@@ -25,3 +28,9 @@ test: build
 
 clean:
 	rm -rf $(BUILD)
+
+format:
+	@scripts/format.sh
+
+format-check:
+	@scripts/format.sh --check

@@ -16,6 +16,8 @@
 
 #include <Eigen/Core>
 
+#include <sys/resource.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -26,8 +28,6 @@
 #include <iostream>
 #include <sstream>
 #include <thread>
-#include <sys/resource.h>
-#include <unistd.h>
 
 using namespace lossbench;
 namespace fs = std::filesystem;
@@ -68,7 +68,8 @@ long current_rss_kb() {
 double process_cpu_s() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
 }
 
 long peak_rss_kb() {
@@ -84,21 +85,26 @@ struct Workload {
 };
 
 // The split as raw float64 files for the PyTorch script, so both train on the same numbers.
-void export_split(const std::string& dir, const Workload& w, const PreparedData& d, const ModelSpec& m) {
+void export_split(const std::string& dir, const Workload& w, const PreparedData& d,
+                  const ModelSpec& m) {
   auto dump = [&](const char* part, const RowMatrix& X) {
     std::ofstream f(dir + "/" + w.name + "." + part + ".f64", std::ios::binary);
     f.write(reinterpret_cast<const char*>(X.data()), std::streamsize(X.size() * sizeof(double)));
-    return "\"" + std::string(part) + "\":[" + std::to_string(X.rows()) + "," + std::to_string(X.cols()) + "]";
+    return "\"" + std::string(part) + "\":[" + std::to_string(X.rows()) + "," +
+           std::to_string(X.cols()) + "]";
   };
   const Split& s = d.split;
   std::string hidden;
-  for (size_t i = 0; i < m.hidden.size(); ++i) hidden += (i ? "," : "") + std::to_string(m.hidden[i]);
+  for (size_t i = 0; i < m.hidden.size(); ++i)
+    hidden += (i ? "," : "") + std::to_string(m.hidden[i]);
   std::ofstream meta(dir + "/" + w.name + ".json");
-  meta << "{" << dump("X_train", s.X_train) << "," << dump("y_train", s.y_train) << "," << dump("X_val", s.X_val)
-       << "," << dump("y_val", s.y_val) << "," << dump("X_test", s.X_test) << "," << dump("y_test", s.y_test)
-       << ",\"task\":\"" << task_name(d.data.task) << "\",\"classes\":" << d.data.n_classes << ",\"hidden\":[" << hidden
-       << "],\"activation\":\"" << activation_name(m.activation) << "\",\"optimizer\":\"" << w.optimizer
-       << "\",\"lr\":" << w.lr << ",\"batch_size\":" << w.batch << ",\"epochs\":" << w.epochs << "}\n";
+  meta << "{" << dump("X_train", s.X_train) << "," << dump("y_train", s.y_train) << ","
+       << dump("X_val", s.X_val) << "," << dump("y_val", s.y_val) << "," << dump("X_test", s.X_test)
+       << "," << dump("y_test", s.y_test) << ",\"task\":\"" << task_name(d.data.task)
+       << "\",\"classes\":" << d.data.n_classes << ",\"hidden\":[" << hidden
+       << "],\"activation\":\"" << activation_name(m.activation) << "\",\"optimizer\":\""
+       << w.optimizer << "\",\"lr\":" << w.lr << ",\"batch_size\":" << w.batch
+       << ",\"epochs\":" << w.epochs << "}\n";
 }
 
 // Best of several runs: another program's load only ever slows a run down, so the fastest run is
@@ -126,12 +132,18 @@ struct Args {
 bool parse_args(int argc, char** argv, Args& a) {
   for (int i = 1; i < argc; ++i) {
     const std::string x = argv[i];
-    if (x == "--quick") a.quick = true;
-    else if (x == "--no-torch") a.torch = false;
-    else if (x == "--out" && i + 1 < argc) a.out = argv[++i];
-    else if (x == "--only" && i + 1 < argc) a.only = split(argv[++i], ',');
-    else if (x == "--reps" && i + 1 < argc) a.reps = std::atoi(argv[++i]);
-    else return false;
+    if (x == "--quick")
+      a.quick = true;
+    else if (x == "--no-torch")
+      a.torch = false;
+    else if (x == "--out" && i + 1 < argc)
+      a.out = argv[++i];
+    else if (x == "--only" && i + 1 < argc)
+      a.only = split(argv[++i], ',');
+    else if (x == "--reps" && i + 1 < argc)
+      a.reps = std::atoi(argv[++i]);
+    else
+      return false;
   }
   return true;
 }
@@ -173,9 +185,11 @@ Figure run_workload(Bench& b, const Workload& w, int reps, Store& store, int64_t
   c.hash = "bench-" + w.name;
   export_split(b.args.out, w, d, c.model);
   // Dense-layer FLOPs: 6 P per training row, 2 P per evaluated row (train, val, test).
-  const Model probe = Model::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
+  const Model probe =
+      Model::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
   const double P = double(probe.n_params());
-  const double ntr = double(d.split.X_train.rows()), nev = ntr + double(d.split.X_val.rows() + d.split.X_test.rows());
+  const double ntr = double(d.split.X_train.rows()),
+               nev = ntr + double(d.split.X_val.rows() + d.split.X_test.rows());
   std::vector<double> times;
   std::atomic<bool> no{false};
   TrialResult r;
@@ -187,8 +201,9 @@ Figure run_workload(Bench& b, const Workload& w, int reps, Store& store, int64_t
   store.add_pending(sweep_id, {c}, true);
   store.submit(r);
   store.flush();
-  return {w.name, best(times, false), w.epochs * (6 * P * ntr + 2 * P * nev), double(r.steps), r.final_test,
-          "final test " + c.metric + " " + fixed(r.final_test, 3)};
+  return {
+      w.name,          best(times, false), w.epochs * (6 * P * ntr + 2 * P * nev),
+      double(r.steps), r.final_test,       "final test " + c.metric + " " + fixed(r.final_test, 3)};
 }
 
 std::vector<Figure> run_workloads(Bench& b) {
@@ -198,8 +213,8 @@ std::vector<Figure> run_workloads(Bench& b) {
       {"W1", "digits", "linear", "cross_entropy", "adam", 1e-3, 32, 50},
       {"W2", "digits", "mlp(hidden=64x64,activation=tanh)", "cross_entropy", "adam", 1e-3, 32, 50},
       {"W3", "diabetes", "linear", "mse", "sgd", 1e-2, 16, 200},
-      {"W4", "blobs(n=20000,d=32,k=4,sd=2)", "mlp(hidden=128x128,activation=relu)", "cross_entropy", "adam", 1e-3,
-       128, b.args.quick ? 4 : 20},
+      {"W4", "blobs(n=20000,d=32,k=4,sd=2)", "mlp(hidden=128x128,activation=relu)", "cross_entropy",
+       "adam", 1e-3, 128, b.args.quick ? 4 : 20},
   };
   std::vector<Figure> figures;
   {
@@ -214,16 +229,17 @@ std::vector<Figure> run_workloads(Bench& b) {
     store.end_sweep(sweep_id);
   }
   if (!figures.empty()) b.sample_peak();
-  std::cout << "GEMM peak (Eigen, 1 core, 1024^3, best of " << b.peak_samples << " measurements over the run): "
-            << fixed(b.peak / 1e9, 1) << " GFLOP/s\n";
+  std::cout << "GEMM peak (Eigen, 1 core, 1024^3, best of " << b.peak_samples
+            << " measurements over the run): " << fixed(b.peak / 1e9, 1) << " GFLOP/s\n";
   b.json << "{\"gemm_gflops\":" << b.peak / 1e9;
   for (auto& f : figures) {
     f.floor = f.flops / b.peak;
-    std::cout << f.name << ": " << fixed(f.seconds, 3) << " s, floor " << fixed(f.floor, 4) << " s ("
-              << fixed(f.seconds / f.floor, 2) << "x), " << fixed(f.seconds / f.steps * 1e6, 2) << " us/step, "
-              << f.final_text << "\n";
+    std::cout << f.name << ": " << fixed(f.seconds, 3) << " s, floor " << fixed(f.floor, 4)
+              << " s (" << fixed(f.seconds / f.floor, 2) << "x), "
+              << fixed(f.seconds / f.steps * 1e6, 2) << " us/step, " << f.final_text << "\n";
     b.json << ",\"" << f.name << "\":{\"seconds\":" << f.seconds << ",\"floor\":" << f.floor
-           << ",\"us_per_step\":" << f.seconds / f.steps * 1e6 << ",\"test\":" << f.final_test << "}";
+           << ",\"us_per_step\":" << f.seconds / f.steps * 1e6 << ",\"test\":" << f.final_test
+           << "}";
   }
   return figures;
 }
@@ -237,7 +253,8 @@ struct SweepRun {
 // S1 once. database: record into SQLite (else a null sink); reader: meanwhile, another connection
 // polls the database as `lossbench status` and a dashboard would (progress and the leaderboard,
 // every 50 ms).
-SweepRun run_s1_once(const Bench& b, const Plan& plan, SweepSpec& s1, int threads, bool database, bool reader) {
+SweepRun run_s1_once(const Bench& b, const Plan& plan, SweepSpec& s1, int threads, bool database,
+                     bool reader) {
   s1.threads = threads;
   RunOptions opt;
   opt.force = true;
@@ -305,28 +322,32 @@ void run_s1(Bench& b) {
     vnull.push_back(null.trials_per_min), cpunull.push_back(null.cpu_s);
     const SweepRun read = run_s1_once(b, plan, s1, 2, true, true);
     vread.push_back(read.trials_per_min);
-    lastread.reader_queries += read.reader_queries, lastread.reader_failures += read.reader_failures;
+    lastread.reader_queries += read.reader_queries,
+        lastread.reader_failures += read.reader_failures;
   }
-  const double t1 = best(v1, true), t2 = best(v2, true), t2null = best(vnull, true), t2read = best(vread, true);
+  const double t1 = best(v1, true), t2 = best(v2, true), t2null = best(vnull, true),
+               t2read = best(vread, true);
   const double cpu_ratio = best(cpu2, false) / best(cpunull, false);
   const long rss_after_one = current_rss_kb();
   run_s1_once(b, plan, s1, 2, true, false);
   const long rss_after_two = current_rss_kb();
-  std::cout << "\nS1 (" << plan.trials.size() << " trials, " << s1.epochs << " epochs, best of " << v1.size()
-            << "): " << fixed(t1, 0) << " trials/min on 1 thread, " << fixed(t2, 0) << " on 2 (" << fixed(t2 / t1, 2)
-            << "x); null sink " << fixed(t2null, 0) << " trials/min: the database costs "
-            << fixed((t2null / t2 - 1) * 100, 1) << "% of wall time, " << fixed((cpu_ratio - 1) * 100, 1)
-            << "% of process CPU time; the writer thread's CPU time is " << fixed(last2.writer_share * 100, 2)
-            << "% of the trials' CPU time\n";
-  std::cout << "S1 with a reader polling the database every 50 ms: " << fixed(t2read, 0) << " trials/min ("
-            << fixed((t2 / t2read - 1) * 100, 1) << "% slower than without; " << lastread.reader_queries
-            << " queries, " << lastread.reader_failures << " failed)\n";
-  std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024 << " after "
-            << v1.size() * 4 << " sweeps, " << rss_after_two / 1024 << " after one more; peak "
-            << peak_rss_kb() / 1024 << " MiB\n";
-  b.json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs << ",\"t1\":" << t1
-         << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null << ",\"t2_reader\":" << t2read
-         << ",\"reader_queries\":" << lastread.reader_queries << ",\"reader_failures\":" << lastread.reader_failures
+  std::cout << "\nS1 (" << plan.trials.size() << " trials, " << s1.epochs << " epochs, best of "
+            << v1.size() << "): " << fixed(t1, 0) << " trials/min on 1 thread, " << fixed(t2, 0)
+            << " on 2 (" << fixed(t2 / t1, 2) << "x); null sink " << fixed(t2null, 0)
+            << " trials/min: the database costs " << fixed((t2null / t2 - 1) * 100, 1)
+            << "% of wall time, " << fixed((cpu_ratio - 1) * 100, 1)
+            << "% of process CPU time; the writer thread's CPU time is "
+            << fixed(last2.writer_share * 100, 2) << "% of the trials' CPU time\n";
+  std::cout << "S1 with a reader polling the database every 50 ms: " << fixed(t2read, 0)
+            << " trials/min (" << fixed((t2 / t2read - 1) * 100, 1) << "% slower than without; "
+            << lastread.reader_queries << " queries, " << lastread.reader_failures << " failed)\n";
+  std::cout << "RSS: " << rss_before / 1024 << " MiB before S1, " << rss_after_one / 1024
+            << " after " << v1.size() * 4 << " sweeps, " << rss_after_two / 1024
+            << " after one more; peak " << peak_rss_kb() / 1024 << " MiB\n";
+  b.json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs
+         << ",\"t1\":" << t1 << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null
+         << ",\"t2_reader\":" << t2read << ",\"reader_queries\":" << lastread.reader_queries
+         << ",\"reader_failures\":" << lastread.reader_failures
          << ",\"cpu_db_over_null\":" << cpu_ratio << ",\"writer_cpu_share\":" << last2.writer_share
          << ",\"rss_kb\":[" << rss_before << "," << rss_after_one << "," << rss_after_two
          << "],\"peak_rss_kb\":" << peak_rss_kb() << "}";
@@ -334,7 +355,8 @@ void run_s1(Bench& b) {
 
 // Curve rows as a classification trial of a 3-layer MLP writes them (every metric, three layer
 // norms), with made-up values.
-std::vector<TrialResult> ingest_results(const std::vector<TrialConfig>& cfgs, int points, Rng& rng) {
+std::vector<TrialResult> ingest_results(const std::vector<TrialConfig>& cfgs, int points,
+                                        Rng& rng) {
   std::vector<TrialResult> results;
   for (const auto& c : cfgs) {
     TrialResult r;
@@ -395,21 +417,23 @@ void run_ingest(Bench& b) {
     rates.push_back(double(trials) * points / (now_s() - t0));
   }
   const double rows_per_s = best(rates, true);
-  std::cout << "curve ingest: " << fixed(rows_per_s, 0) << " rows/s (best of " << rates.size() << " x "
-            << trials * points << " rows; " << fs::file_size(b.args.out + "/ingest.db") / (trials * points)
-            << " bytes a row)\n";
+  std::cout << "curve ingest: " << fixed(rows_per_s, 0) << " rows/s (best of " << rates.size()
+            << " x " << trials * points << " rows; "
+            << fs::file_size(b.args.out + "/ingest.db") / (trials * points) << " bytes a row)\n";
   b.json << ",\"ingest_rows_per_s\":" << rows_per_s;
 }
 
 // PyTorch on the same splits, when it is installed.
 void run_torch(Bench& b, const std::vector<Figure>& figures) {
   if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
-    std::cout << "\nPyTorch: not installed for /usr/bin/python3 (apt-get install python3-torch); skipped\n";
+    std::cout << "\nPyTorch: not installed for /usr/bin/python3 (apt-get install python3-torch); "
+                 "skipped\n";
     return;
   }
   const std::string& out = b.args.out;
   const std::string script = std::string(LOSSBENCH_SOURCE_DIR) + "/bench/torch_workloads.py";
-  const std::string cmd = "/usr/bin/python3 " + script + " " + out + " W1 W2 W3 W4 > " + out + "/torch.json";
+  const std::string cmd =
+      "/usr/bin/python3 " + script + " " + out + " W1 W2 W3 W4 > " + out + "/torch.json";
   if (std::system(cmd.c_str()) != 0) return;
   std::ifstream in(out + "/torch.json");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -419,9 +443,9 @@ void run_torch(Bench& b, const std::vector<Figure>& figures) {
     const auto at = text.find(key);
     if (at == std::string::npos) continue;
     const double t = std::stod(text.substr(at + key.size()));
-    std::cout << f.name << ": PyTorch " << fixed(t, 3) << " s, lossbench " << fixed(t / f.seconds, 1)
-              << "x faster; PyTorch " << fixed(t / f.floor, 1) << "x its floor, " << fixed(t / f.steps * 1e6, 1)
-              << " us/step\n";
+    std::cout << f.name << ": PyTorch " << fixed(t, 3) << " s, lossbench "
+              << fixed(t / f.seconds, 1) << "x faster; PyTorch " << fixed(t / f.floor, 1)
+              << "x its floor, " << fixed(t / f.steps * 1e6, 1) << " us/step\n";
   }
   b.json << ",\"torch\":" << text;
 }
@@ -431,7 +455,8 @@ void run_torch(Bench& b, const std::vector<Figure>& figures) {
 int run(int argc, char** argv) {
   Bench b;
   if (!parse_args(argc, argv, b.args)) {
-    std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch] [--only W1,W2,W3,W4,S1,ingest,torch] "
+    std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch] [--only "
+                 "W1,W2,W3,W4,S1,ingest,torch] "
                  "[--reps N]\n";
     return 2;
   }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake libboost-dev libboost-program-options-dev libtbb-dev libeigen3-dev
       libsqlite3-dev sqlite3 catch2)
-if [[ "${1:-}" == "--dev" ]]; then pkgs+=(clang libclang-rt-14-dev); fi
+if [[ "${1:-}" == "--dev" ]]; then pkgs+=(clang libclang-rt-14-dev clang-format); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

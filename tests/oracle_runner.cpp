@@ -127,12 +127,14 @@ void run_model_case(const pt::ptree& c, const std::string& where, const Registry
   std::vector<double> params;
   for (const auto& kv : c.get_child("layers")) {
     const auto& l = kv.second;
-    layers.push_back({l.get<int>("in"), l.get<int>("out"), parse_activation(l.get<std::string>("activation"))});
+    layers.push_back(
+        {l.get<int>("in"), l.get<int>("out"), parse_activation(l.get<std::string>("activation"))});
     for (double v : numbers(l, "W")) params.push_back(v);
     for (double v : numbers(l, "b")) params.push_back(v);
   }
   Model model(layers, rows);
-  if (size_t(model.n_params()) != params.size()) throw std::runtime_error("W/b sizes do not match in/out");
+  if (size_t(model.n_params()) != params.size())
+    throw std::runtime_error("W/b sizes do not match in/out");
   model.params() = Eigen::Map<Eigen::VectorXd>(params.data(), Eigen::Index(params.size()));
   const auto X = numbers(c, "X"), target = numbers(c, "target");
   const Eigen::Map<const RowMatrix> Xm(X.data(), rows, layers.front().in);
@@ -154,8 +156,9 @@ void run_model_case(const pt::ptree& c, const std::string& where, const Registry
     offset += W.size() + b.size();
     ++l;
   }
-  if (l != layers.size()) throw std::runtime_error("grads has " + std::to_string(l) + " layers, expected " +
-                                                   std::to_string(layers.size()));
+  if (l != layers.size())
+    throw std::runtime_error("grads has " + std::to_string(l) + " layers, expected " +
+                             std::to_string(layers.size()));
 }
 
 }  // namespace
@@ -186,9 +189,11 @@ OracleReport run_oracle_dir(const std::string& dir, const Registry& registry) {
     }
     for (const auto& kv : *cases) {
       const pt::ptree& c = kv.second;
-      const std::string where = f.filename().string() + " case '" + c.get<std::string>("name", "?") + "'";
+      const std::string where =
+          f.filename().string() + " case '" + c.get<std::string>("name", "?") + "'";
       ++report.cases;
-      if (c.count("optimizer") && !c.count("layers")) report.covered.insert(c.get<std::string>("optimizer"));
+      if (c.count("optimizer") && !c.count("layers"))
+        report.covered.insert(c.get<std::string>("optimizer"));
       if (c.count("loss") && !c.count("layers")) report.covered.insert(c.get<std::string>("loss"));
       try {
         if (c.count("optimizer"))

@@ -13,7 +13,7 @@ struct OracleReport {
   size_t files = 0;
   size_t cases = 0;
   std::vector<std::string> errors;  // each names the file, the case, the element and both values
-  std::set<std::string> covered;     // plugins with a loss or optimizer case of their own
+  std::set<std::string> covered;    // plugins with a loss or optimizer case of their own
 };
 
 OracleReport run_oracle_dir(const std::string& dir, const Registry& registry);

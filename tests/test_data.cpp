@@ -11,10 +11,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <unistd.h>
 
 using namespace lossbench;
 namespace fs = std::filesystem;
@@ -29,10 +29,17 @@ std::string write_file(const std::string& name, const std::string& text) {
 }  // namespace
 
 TEST_CASE("every shipped dataset loads with its documented shape and task", "[data]") {
-  struct Want { const char* name; long rows, cols; lb_task task; int k; };
-  for (const Want& w : {Want{"iris", 150, 4, LB_TASK_MULTICLASS, 3}, Want{"wine", 178, 13, LB_TASK_MULTICLASS, 3},
-                        Want{"breast_cancer", 569, 30, LB_TASK_BINARY, 2}, Want{"diabetes", 442, 10, LB_TASK_REGRESSION, 0},
-                        Want{"digits", 1797, 64, LB_TASK_MULTICLASS, 10}}) {
+  struct Want {
+    const char* name;
+    long rows, cols;
+    lb_task task;
+    int k;
+  };
+  for (const Want& w :
+       {Want{"iris", 150, 4, LB_TASK_MULTICLASS, 3}, Want{"wine", 178, 13, LB_TASK_MULTICLASS, 3},
+        Want{"breast_cancer", 569, 30, LB_TASK_BINARY, 2},
+        Want{"diabetes", 442, 10, LB_TASK_REGRESSION, 0},
+        Want{"digits", 1797, 64, LB_TASK_MULTICLASS, 10}}) {
     INFO(w.name);
     Dataset d = load_dataset(w.name);
     CHECK(d.X.rows() == w.rows);
@@ -45,11 +52,13 @@ TEST_CASE("every shipped dataset loads with its documented shape and task", "[da
 
 TEST_CASE("CSV and LIBSVM readers take subnormal numbers as they are", "[data]") {
   std::string rows = "a,b,y\n";
-  for (int i = 0; i < 40; ++i) rows += std::to_string(i) + "," + (i == 3 ? "-2.80205288867e-312" : "1") + ",0.5\n";
+  for (int i = 0; i < 40; ++i)
+    rows += std::to_string(i) + "," + (i == 3 ? "-2.80205288867e-312" : "1") + ",0.5\n";
   Dataset d = load_dataset("csv:" + write_file("tiny.csv", rows) + "?target=y&task=regression");
   CHECK(d.X(3, 1) == -2.80205288867e-312);
   std::string svm;
-  for (int i = 0; i < 40; ++i) svm += std::to_string(i % 2) + " 1:" + (i == 5 ? "4.9e-324" : "1") + "\n";
+  for (int i = 0; i < 40; ++i)
+    svm += std::to_string(i % 2) + " 1:" + (i == 5 ? "4.9e-324" : "1") + "\n";
   Dataset s = load_dataset("libsvm:" + write_file("tiny.svm", svm));
   CHECK(s.X(5, 0) == 4.9e-324);
 }
@@ -65,12 +74,14 @@ TEST_CASE("malformed CSV files fail with file:line", "[data]") {
     return std::string("no error");
   };
   CHECK_THAT(err("a,b,y\n1,2,3\n4,5\n"), Catch::Contains("bad.csv:3: 2 fields, expected 3"));
-  CHECK_THAT(err("a,y\n1,2\nx,3\n"), Catch::Contains("bad.csv:3: 'x' in column 1 (a) is not a number"));
+  CHECK_THAT(err("a,y\n1,2\nx,3\n"),
+             Catch::Contains("bad.csv:3: 'x' in column 1 (a) is not a number"));
   CHECK_THAT(err("a,y\n1,2\n,3\n"), Catch::Contains("bad.csv:3: empty cell in column 1 (a)"));
   CHECK_THAT(err("a,y\n1,2\nnan,3\n"), Catch::Contains("bad.csv:3: non-finite value 'nan'"));
   CHECK_THAT(err("a,y\n1,2\n", "?target=z"), Catch::Contains("no target column 'z'"));
   CHECK_THAT(err("a,y\n1,1\n2,1\n", "?task=binary"), Catch::Contains("single class"));
-  CHECK_THAT(err("a,y\n1,0.5\n2,1\n", "?task=multiclass"), Catch::Contains("bad.csv:2: class label 0.5"));
+  CHECK_THAT(err("a,y\n1,0.5\n2,1\n", "?task=multiclass"),
+             Catch::Contains("bad.csv:2: class label 0.5"));
   CHECK_THAT(err(""), Catch::Contains("empty file"));
   CHECK_THAT(err("a,y\n"), Catch::Contains("no data rows"));
   CHECK_THAT(err("a,y\n1,2\n", "?colour=1"), Catch::Contains("unknown option 'colour'"));
@@ -94,7 +105,8 @@ TEST_CASE("CSV options: target by name or index, task, no header; LIBSVM files",
   CHECK(s.X(0, 2) == 2.0);
   CHECK(s.y[1] == 0.0);
   std::string bad = write_file("b.svm", "1 1:0.5\n0 3:1 2:2\n");
-  CHECK_THROWS_WITH(load_dataset("libsvm:" + bad), Catch::Contains("b.svm:2: feature indices must increase"));
+  CHECK_THROWS_WITH(load_dataset("libsvm:" + bad),
+                    Catch::Contains("b.svm:2: feature indices must increase"));
 }
 
 TEST_CASE("generated datasets are the same bits in every build", "[data]") {
@@ -103,7 +115,8 @@ TEST_CASE("generated datasets are the same bits in every build", "[data]") {
   // were computed by a default build and checked equal in a -march=native one; a change here
   // means every stored trial on generated data will run again.
   const std::vector<std::pair<std::string, std::string>> golden = {
-      {"linear(n=200,d=4,noise=0.2,outliers=0.1)", "ff914dee60874506d6746bcef88321b729f83c3906679866ecc13df273dd5b9c"},
+      {"linear(n=200,d=4,noise=0.2,outliers=0.1)",
+       "ff914dee60874506d6746bcef88321b729f83c3906679866ecc13df273dd5b9c"},
       {"heavy_tailed(n=100)", "7642b7fa32ed0bd97433a2b6ed9564f80ae09bf89abd52f65899ebdf9e7a4548"},
       {"friedman1(n=100)", "676b8aecb31b3704231216fe5f2847815e3f2e2b30f99430adf1b9712e2d74c9"},
       {"blobs(n=100)", "b006bf18d142c2241de2ec0409ea394f4b95c222c2582c43e28cd086f25e968c"},
@@ -123,7 +136,8 @@ TEST_CASE("generated datasets are the same bits in every build", "[data]") {
 }
 
 TEST_CASE("generators are seeded and validate their parameters", "[data]") {
-  Dataset a = load_dataset("linear(n=100,d=3,seed=4)"), b = load_dataset("linear(n=100,d=3,seed=4)");
+  Dataset a = load_dataset("linear(n=100,d=3,seed=4)"),
+          b = load_dataset("linear(n=100,d=3,seed=4)");
   Dataset c = load_dataset("linear(n=100,d=3,seed=5)");
   CHECK(a.hash == b.hash);
   CHECK(a.hash != c.hash);
@@ -148,8 +162,11 @@ TEST_CASE("splits are seeded, stratified and standardized by train statistics", 
   CHECK((s.y_test.array() == 1).cast<double>().mean() == Approx(pos).margin(0.02));
   CHECK((s.y_val.array() == 1).cast<double>().mean() == Approx(pos).margin(0.02));
   CHECK(s.X_train.colwise().mean().cwiseAbs().maxCoeff() < 1e-12);
-  CHECK(((s.X_train.rowwise() - s.X_train.colwise().mean()).array().square().colwise().mean().sqrt() - 1.0)
-            .abs().maxCoeff() < 1e-9);
+  CHECK(
+      ((s.X_train.rowwise() - s.X_train.colwise().mean()).array().square().colwise().mean().sqrt() -
+       1.0)
+          .abs()
+          .maxCoeff() < 1e-9);
   Dataset r = load_dataset("diabetes");
   Split rs = make_split(r, 0);
   CHECK(rs.y_train.mean() == Approx(0).margin(1e-12));
@@ -191,7 +208,8 @@ TEST_CASE("every metric is NaN, never a crash, on NaN and infinite outputs", "[d
     lb_task task;
     int classes, cols;
   };
-  for (const Case& c : {Case{LB_TASK_REGRESSION, 0, 1}, Case{LB_TASK_BINARY, 2, 1}, Case{LB_TASK_MULTICLASS, 3, 3}})
+  for (const Case& c :
+       {Case{LB_TASK_REGRESSION, 0, 1}, Case{LB_TASK_BINARY, 2, 1}, Case{LB_TASK_MULTICLASS, 3, 3}})
     for (const double bad : {double(NAN), HUGE_VAL, -HUGE_VAL})
       for (Eigen::Index at : {0, 5}) {
         RowMatrix out = RowMatrix::Constant(6, c.cols, 0.25), y(6, 1);
@@ -200,22 +218,27 @@ TEST_CASE("every metric is NaN, never a crash, on NaN and infinite outputs", "[d
         const Metrics m = compute_metrics(c.task, c.classes, out, y, 1.0, 2.0);
         const auto v = m.values();
         for (size_t i = 0; i < v.size(); ++i) {
-          INFO(task_name(c.task) << " " << metric_names()[i] << " with " << bad << " in row " << at);
+          INFO(task_name(c.task) << " " << metric_names()[i] << " with " << bad << " in row "
+                                 << at);
           CHECK(std::isnan(v[i]));
         }
       }
   // Labels outside the classes are refused, not used as an index.
   RowMatrix out = RowMatrix::Zero(2, 3), y(2, 1);
   y << 0, 3;
-  CHECK_THROWS_WITH(compute_metrics(LB_TASK_MULTICLASS, 3, out, y, 0, 1), Catch::Contains("class label 3"));
+  CHECK_THROWS_WITH(compute_metrics(LB_TASK_MULTICLASS, 3, out, y, 0, 1),
+                    Catch::Contains("class label 3"));
   y << 0, NAN;
-  CHECK_THROWS_WITH(compute_metrics(LB_TASK_MULTICLASS, 3, out, y, 0, 1), Catch::Contains("class label nan"));
+  CHECK_THROWS_WITH(compute_metrics(LB_TASK_MULTICLASS, 3, out, y, 0, 1),
+                    Catch::Contains("class label nan"));
 }
 
 TEST_CASE("model specs parse, and the MLP's gradient matches finite differences", "[data]") {
-  CHECK(ModelSpec::parse("mlp(hidden=16x8,activation=tanh)").text == "mlp(hidden=16x8,activation=tanh,init=xavier)");
+  CHECK(ModelSpec::parse("mlp(hidden=16x8,activation=tanh)").text ==
+        "mlp(hidden=16x8,activation=tanh,init=xavier)");
   CHECK(ModelSpec::parse("linear").hidden.empty());
-  CHECK_THROWS_WITH(ModelSpec::parse("mlp(hidden=16,activation=relux)"), Catch::Contains("did you mean 'relu'"));
+  CHECK_THROWS_WITH(ModelSpec::parse("mlp(hidden=16,activation=relux)"),
+                    Catch::Contains("did you mean 'relu'"));
   CHECK_THROWS_WITH(ModelSpec::parse("mpl"), Catch::Contains("unknown model 'mpl'"));
   Model m = Model::from_spec(ModelSpec::parse("mlp(hidden=5x4,activation=sigmoid)"), 3, 2, 6);
   Rng rng(1);
@@ -282,8 +305,9 @@ TEST_CASE("the MLP's vectorized tanh agrees with std::tanh to 1e-14", "[data]") 
   std::vector<double> xs;
   for (int i = 0; i <= 1000; ++i) xs.push_back((i - 500) * 1e-4);
   for (int i = 0; i < 1000; ++i) xs.push_back((i - 500) * 0.05);
-  for (double v : {0.04, -0.04, 0.0399999, 0.0400001, 1e-310, -1e-300, 700.0, -750.0, 1e300, -0.0,
-                   std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()})
+  for (double v :
+       {0.04, -0.04, 0.0399999, 0.0400001, 1e-310, -1e-300, 700.0, -750.0, 1e300, -0.0,
+        std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()})
     xs.push_back(v);
   const Eigen::Index n = Eigen::Index(xs.size());
   Model m({{1, 1, Activation::Tanh}}, n);
@@ -293,7 +317,8 @@ TEST_CASE("the MLP's vectorized tanh agrees with std::tanh to 1e-14", "[data]") 
   double worst = 0;
   for (Eigen::Index i = 0; i < n; ++i) {
     const double want = std::tanh(X(i, 0));
-    worst = std::max(worst, want == 0 ? std::abs(y(i, 0)) : std::abs(y(i, 0) - want) / std::abs(want));
+    worst =
+        std::max(worst, want == 0 ? std::abs(y(i, 0)) : std::abs(y(i, 0) - want) / std::abs(want));
   }
   CHECK(worst < 1e-14);
   X(3, 0) = NAN;  // a diverged model's NaN must survive the activation

@@ -10,7 +10,9 @@ inline const char* plugin_dir() { return LOSSBENCH_TEST_PLUGIN_DIR; }
 inline const char* fixture_dir() { return LOSSBENCH_TEST_FIXTURE_DIR; }
 // Libraries that crash or exit while being loaded, apart from the fixtures loaded as a folder.
 inline const char* load_fixture_dir() { return LOSSBENCH_TEST_LOAD_FIXTURE_DIR; }
-inline std::string fixture(const std::string& name) { return std::string(fixture_dir()) + "/" + name + ".so"; }
+inline std::string fixture(const std::string& name) {
+  return std::string(fixture_dir()) + "/" + name + ".so";
+}
 // The built-in plugins, loaded as the host loads them.
 inline const Registry& builtins() {
   static Registry r = [] {
@@ -24,7 +26,8 @@ inline const Registry& builtins() {
 // plugins/optimizers/, so that adding one needs no count changed in a test.
 inline size_t builtin_sources(const std::string& folder) {
   size_t n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(LOSSBENCH_SOURCE_DIR) + "/plugins/" + folder))
+  for (const auto& e : std::filesystem::directory_iterator(std::string(LOSSBENCH_SOURCE_DIR) +
+                                                           "/plugins/" + folder))
     n += e.path().extension() == ".cpp";
   return n;
 }

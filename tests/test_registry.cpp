@@ -49,15 +49,20 @@ TEST_CASE("a name nobody provides gets close suggestions", "[registry]") {
 }
 
 TEST_CASE("broken plugin files are explained one line each", "[registry]") {
-  CHECK_THAT(only_failure("no_entry"), Catch::Contains("no_entry.so: no entry symbol 'lossbench_plugin_entry'"));
-  CHECK_THAT(only_failure("wrong_abi"),
-             Catch::Contains("wrong_abi.so: built for plugin ABI 99.0, but this host speaks ABI 1.0"));
-  CHECK_THAT(only_failure("newer_minor"), Catch::Contains("built for plugin ABI 1.7, newer than this host's 1.0"));
-  CHECK_THAT(only_failure("missing_function"),
-             Catch::Contains("invalid descriptor: plugin 'incomplete': missing function loss_evaluate"));
+  CHECK_THAT(only_failure("no_entry"),
+             Catch::Contains("no_entry.so: no entry symbol 'lossbench_plugin_entry'"));
+  CHECK_THAT(
+      only_failure("wrong_abi"),
+      Catch::Contains("wrong_abi.so: built for plugin ABI 99.0, but this host speaks ABI 1.0"));
+  CHECK_THAT(only_failure("newer_minor"),
+             Catch::Contains("built for plugin ABI 1.7, newer than this host's 1.0"));
+  CHECK_THAT(
+      only_failure("missing_function"),
+      Catch::Contains("invalid descriptor: plugin 'incomplete': missing function loss_evaluate"));
   CHECK_THAT(only_failure("bad_default"),
              Catch::Contains("hyperparameter 'scale': default 5 outside its range [0, 1]"));
-  CHECK_THAT(only_failure("not_a_library"), Catch::Contains("not_a_library.so: not a loadable shared library"));
+  CHECK_THAT(only_failure("not_a_library"),
+             Catch::Contains("not_a_library.so: not a loadable shared library"));
   Registry r;
   r.add_file(std::string(fixture_dir()) + "/does_not_exist.so");
   REQUIRE(r.failures().size() == 1);
@@ -72,8 +77,9 @@ TEST_CASE("two files providing one name: neither is used, both are named", "[reg
   r.add_file(fixture("twin_b"));
   CHECK(r.find("twin") == nullptr);
   REQUIRE(r.failures().size() == 1);
-  CHECK_THAT(r.failures()[0].message(), Catch::Contains("twin_b.so: plugin 'twin' is also provided by") &&
-                                            Catch::Contains("twin_a.so"));
+  CHECK_THAT(r.failures()[0].message(),
+             Catch::Contains("twin_b.so: plugin 'twin' is also provided by") &&
+                 Catch::Contains("twin_a.so"));
   CHECK_THROWS_WITH(r.require("twin", LB_KIND_LOSS),
                     Catch::Contains("twin_a.so") && Catch::Contains("twin_b.so"));
 }
@@ -86,10 +92,12 @@ TEST_CASE("a folder of mixed fixtures: good plugins still load", "[registry]") {
   CHECK(r.find("nan_loss") != nullptr);
   CHECK(r.failures().size() >= 7);
   r.add_directory(std::string(fixture_dir()) + "/nope");
-  CHECK_THAT(r.failures().back().message(), Catch::Contains("nope: plugin directory does not exist"));
+  CHECK_THAT(r.failures().back().message(),
+             Catch::Contains("nope: plugin directory does not exist"));
 }
 
-TEST_CASE("descriptors are read at the size the library declares, larger or smaller", "[registry]") {
+TEST_CASE("descriptors are read at the size the library declares, larger or smaller",
+          "[registry]") {
   // Larger: two optimizers whose lb_plugin carries appended fields. Read at the host's own
   // sizeof, the second descriptor started inside the first one's appended fields.
   Registry r;
@@ -102,14 +110,16 @@ TEST_CASE("descriptors are read at the size the library declares, larger or smal
   REQUIRE(opt.step(params, grads, 2, 0.5, 1));
   CHECK(params[0] == 0.75);
   CHECK(params[1] == 1.5);
-  CHECK(r.require("wide_sgd", LB_KIND_OPTIMIZER)->description == "plain SGD, from a library with grown descriptors");
+  CHECK(r.require("wide_sgd", LB_KIND_OPTIMIZER)->description ==
+        "plain SGD, from a library with grown descriptors");
   // Smaller than ABI 1.0's descriptor: refused with both sizes, nothing read past its end.
   Registry n;
   CHECK(n.add_file(fixture("narrow_plugin")) == 0);
   REQUIRE(n.failures().size() == 1);
-  CHECK_THAT(n.failures()[0].message(),
-             Catch::Contains("plugin #0: descriptor of " + std::to_string(offsetof(lb_plugin, destroy)) +
-                             " bytes, expected at least " + std::to_string(sizeof(lb_plugin))));
+  CHECK_THAT(
+      n.failures()[0].message(),
+      Catch::Contains("plugin #0: descriptor of " + std::to_string(offsetof(lb_plugin, destroy)) +
+                      " bytes, expected at least " + std::to_string(sizeof(lb_plugin))));
 }
 
 TEST_CASE("a throwing create becomes an error carrying its message", "[registry]") {
@@ -140,15 +150,19 @@ TEST_CASE("instances keep their library loaded and validate hyperparameters", "[
   CHECK_THAT(loss->error(), Catch::Contains("exceeds the created shape 4x1"));
 }
 
-TEST_CASE("a library that crashes or exits while loading is one failure, not the end", "[registry]") {
+TEST_CASE("a library that crashes or exits while loading is one failure, not the end",
+          "[registry]") {
   Registry r;
   r.add_directory(load_fixture_dir());
   r.add_directory(plugin_dir());
   CHECK(r.of_kind(LB_KIND_LOSS).size() == 12);
   REQUIRE(r.failures().size() == 3);
-  CHECK_THAT(r.failures()[0].message(), Catch::EndsWith("abort_on_load.so: crashed while loading (SIGABRT)"));
-  CHECK_THAT(r.failures()[1].message(), Catch::EndsWith("exit_on_load.so: exited while loading (status 0)"));
-  CHECK_THAT(r.failures()[2].message(), Catch::EndsWith("segv_on_load.so: crashed while loading (SIGSEGV)"));
+  CHECK_THAT(r.failures()[0].message(),
+             Catch::EndsWith("abort_on_load.so: crashed while loading (SIGABRT)"));
+  CHECK_THAT(r.failures()[1].message(),
+             Catch::EndsWith("exit_on_load.so: exited while loading (status 0)"));
+  CHECK_THAT(r.failures()[2].message(),
+             Catch::EndsWith("segv_on_load.so: crashed while loading (SIGSEGV)"));
 }
 
 TEST_CASE("the load probe names the file its child died on and goes on after it", "[registry]") {

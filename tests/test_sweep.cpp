@@ -3,18 +3,18 @@
 #include "store/schema.sql.hpp"
 #include "store/store.hpp"
 #include "sweep/metrics.hpp"
-#include "util/strings.hpp"
 #include "sweep/sweep.hpp"
 #include "test_paths.hpp"
+#include "util/strings.hpp"
 
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <unistd.h>
 
 using namespace lossbench;
 using namespace lossbench::test;
@@ -43,7 +43,8 @@ SweepSpec small_spec() {
   return s;
 }
 
-RunStats run(const SweepSpec& spec, const Registry& reg, const std::string& db, bool force = false) {
+RunStats run(const SweepSpec& spec, const Registry& reg, const std::string& db,
+             bool force = false) {
   Plan plan = expand(spec, reg);
   Store store(db);
   std::ostringstream progress;
@@ -54,17 +55,19 @@ RunStats run(const SweepSpec& spec, const Registry& reg, const std::string& db, 
 
 // Every recorded number except the clocks, in a stable order.
 std::vector<std::vector<std::string>> results_of(const std::string& db) {
-  return Store::query(db,
-                      "SELECT t.config_hash, t.status, c.epoch, c.step, quote(c.train_loss), quote(c.val_loss),"
-                      " quote(c.val_metric), quote(c.test_metric), quote(c.grad_norm), c.layer_grad_norms"
-                      " FROM trials t JOIN curves c ON c.trial_id = t.id ORDER BY t.config_hash, c.epoch");
+  return Store::query(
+      db,
+      "SELECT t.config_hash, t.status, c.epoch, c.step, quote(c.train_loss), quote(c.val_loss),"
+      " quote(c.val_metric), quote(c.test_metric), quote(c.grad_norm), c.layer_grad_norms"
+      " FROM trials t JOIN curves c ON c.trial_id = t.id ORDER BY t.config_hash, c.epoch");
 }
 
 }  // namespace
 
 TEST_CASE("a sweep expands to its matrix and skips incompatible cells", "[sweep]") {
   Plan plan = expand(small_spec(), builtins());
-  // iris (multiclass: 4 losses) + linear (regression: 6 losses), x 2 models x 2 optimizers x 2 seeds
+  // iris (multiclass: 4 losses) + linear (regression: 6 losses), x 2 models x 2 optimizers x 2
+  // seeds
   CHECK(plan.trials.size() == (4 + 6) * 2 * 2 * 2);
   CHECK(plan.skipped == (8 + 6) * 2 * 2 * 2);
   std::set<std::string> hashes;
@@ -129,7 +132,8 @@ TEST_CASE("divergence and plugin failures are recorded outcomes", "[sweep]") {
   const std::string db = scratch_db("outcomes");
   RunStats st = run(s, reg, db);
   CHECK(st.total == 4);
-  auto rows = Store::query(db, "SELECT loss, lr, status, message, diverged_step FROM trials ORDER BY loss, lr");
+  auto rows = Store::query(
+      db, "SELECT loss, lr, status, message, diverged_step FROM trials ORDER BY loss, lr");
   REQUIRE(rows.size() == 4);
   CHECK(rows[0][0] == "mse");
   CHECK(rows[0][2] == "done");
@@ -139,12 +143,14 @@ TEST_CASE("divergence and plugin failures are recorded outcomes", "[sweep]") {
   CHECK_THAT(rows[2][3], Catch::Contains("create failed: deliberate failure in create"));
   CHECK(Store::query(db, "SELECT count(*) FROM failures")[0][0] == "3");
   // The diverged trial keeps its partial curve (at least the initial point).
-  CHECK(std::stoi(Store::query(db, "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id"
-                                   " WHERE t.status = 'diverged'")[0][0]) >= 1);
+  CHECK(std::stoi(Store::query(db,
+                               "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id"
+                               " WHERE t.status = 'diverged'")[0][0]) >= 1);
   CHECK(Store::query(db, "PRAGMA integrity_check")[0][0] == "ok");
 }
 
-TEST_CASE("a learning rate that overflows the outputs is a divergence with its step, not a crash", "[sweep]") {
+TEST_CASE("a learning rate that overflows the outputs is a divergence with its step, not a crash",
+          "[sweep]") {
   // lr 1e308 turns the first update's weights into +-inf: the outputs become non-finite and the
   // metrics once read them (segfault in the ECE bins). Every classification loss, both tasks.
   SweepSpec s;
@@ -159,32 +165,49 @@ TEST_CASE("a learning rate that overflows the outputs is a divergence with its s
   const std::string db = scratch_db("overflow");
   RunStats st = run(s, builtins(), db);
   CHECK(st.total > 6);
-  for (const auto& r : Store::query(db, "SELECT loss, dataset, status, diverged_step, message FROM trials")) {
+  for (const auto& r :
+       Store::query(db, "SELECT loss, dataset, status, diverged_step, message FROM trials")) {
     INFO(r[0] << " on " << r[1] << ": " << r[2] << " " << r[4]);
     // soft_f1 can stall with zero gradients instead; nothing may fail or crash.
     CHECK((r[2] == "diverged" || r[2] == "done"));
     if (r[2] == "diverged") CHECK_FALSE(r[3].empty());
   }
-  CHECK(Store::query(db, "SELECT count(*) FROM trials WHERE status = 'diverged' AND loss IN"
-                        " ('cross_entropy', 'focal', 'multi_margin', 'bce', 'hinge')")[0][0] == "5");
+  CHECK(Store::query(db,
+                     "SELECT count(*) FROM trials WHERE status = 'diverged' AND loss IN"
+                     " ('cross_entropy', 'focal', 'multi_margin', 'bce', 'hinge')")[0][0] == "5");
 }
 
 TEST_CASE("each curve row has every metric of its task in its own column", "[sweep]") {
   const std::string db = scratch_db("metric_columns");
   run(small_spec(), builtins(), db);
   // The primary metric is the same number as its column; the other task's columns are NULL.
-  CHECK(Store::query(db, "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id WHERE t.task = 'multiclass'"
-                         " AND (c.val_metric IS NOT c.val_accuracy OR c.test_metric IS NOT c.test_accuracy"
-                         " OR c.val_f1 IS NULL OR c.test_log_loss IS NULL OR c.val_ece IS NULL"
-                         " OR c.val_rmse IS NOT NULL OR c.test_r2 IS NOT NULL)")[0][0] == "0");
-  CHECK(Store::query(db, "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id WHERE t.task = 'regression'"
-                         " AND (c.val_metric IS NOT c.val_rmse OR c.test_metric IS NOT c.test_rmse"
-                         " OR c.val_mae IS NULL OR c.test_r2 IS NULL OR c.val_accuracy IS NOT NULL)")[0][0] == "0");
-  CHECK(Store::query(db, "SELECT count(DISTINCT t.task) FROM curves c JOIN trials t ON t.id = c.trial_id")[0][0] == "2");
+  CHECK(Store::query(
+            db,
+            "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id WHERE t.task = "
+            "'multiclass'"
+            " AND (c.val_metric IS NOT c.val_accuracy OR c.test_metric IS NOT c.test_accuracy"
+            " OR c.val_f1 IS NULL OR c.test_log_loss IS NULL OR c.val_ece IS NULL"
+            " OR c.val_rmse IS NOT NULL OR c.test_r2 IS NOT NULL)")[0][0] == "0");
+  CHECK(Store::query(
+            db,
+            "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id WHERE t.task = "
+            "'regression'"
+            " AND (c.val_metric IS NOT c.val_rmse OR c.test_metric IS NOT c.test_rmse"
+            " OR c.val_mae IS NULL OR c.test_r2 IS NULL OR c.val_accuracy IS NOT NULL)")[0][0] ==
+        "0");
+  CHECK(
+      Store::query(
+          db,
+          "SELECT count(DISTINCT t.task) FROM curves c JOIN trials t ON t.id = c.trial_id")[0][0] ==
+      "2");
   // The trial's JSON summary is its last curve row.
-  CHECK(Store::query(db, "SELECT count(*) FROM trials t JOIN curves c ON c.trial_id = t.id AND c.epoch = t.epochs"
-                         " WHERE t.status = 'done' AND (json_extract(t.final_test_metrics, '$.f1') IS NOT c.test_f1"
-                         " OR json_extract(t.final_val_metrics, '$.mae') IS NOT c.val_mae)")[0][0] == "0");
+  CHECK(
+      Store::query(
+          db,
+          "SELECT count(*) FROM trials t JOIN curves c ON c.trial_id = t.id AND c.epoch = t.epochs"
+          " WHERE t.status = 'done' AND (json_extract(t.final_test_metrics, '$.f1') IS NOT "
+          "c.test_f1"
+          " OR json_extract(t.final_val_metrics, '$.mae') IS NOT c.val_mae)")[0][0] == "0");
   CHECK(std::stoi(Store::query(db, "SELECT count(*) FROM trials WHERE status = 'done'")[0][0]) > 0);
 }
 
@@ -211,15 +234,17 @@ TEST_CASE("every example query of docs/schema.md runs and returns rows", "[sweep
   CHECK(n >= 6);
 }
 
-TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays resumable", "[sweep]") {
+TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays resumable",
+          "[sweep]") {
   const std::string db = scratch_db("schema1");
   SweepSpec spec = small_spec();
   RunStats first = run(spec, builtins(), db);
   std::string metric_cols;  // quote() keeps every digit of a REAL
   for (const char* split : {"val_", "test_"})
-    for (const auto& m : metric_names()) metric_cols += std::string(metric_cols.empty() ? "" : ", ") + "quote(" + split + m + ")";
-  const std::string all =
-      "SELECT trial_id, epoch, quote(train_loss), quote(val_metric), " + metric_cols + " FROM curves ORDER BY 1, 2";
+    for (const auto& m : metric_names())
+      metric_cols += std::string(metric_cols.empty() ? "" : ", ") + "quote(" + split + m + ")";
+  const std::string all = "SELECT trial_id, epoch, quote(train_loss), quote(val_metric), " +
+                          metric_cols + " FROM curves ORDER BY 1, 2";
   const auto before = Store::query(db, all);
   REQUIRE(before.size() > 0);
 
@@ -232,7 +257,8 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
     std::string j = "{";
     for (size_t i = regression ? 0 : 3; i < (regression ? 3 : k); ++i) {
       const std::string& v = row[first + i];
-      j += (j.size() > 1 ? ",\"" : "\"") + metric_names()[i] + "\":" + (v == "NULL" ? "null" : format_double(std::stod(v)));
+      j += (j.size() > 1 ? ",\"" : "\"") + metric_names()[i] +
+           "\":" + (v == "NULL" ? "null" : format_double(std::stod(v)));
     }
     return j + "}";
   };
@@ -245,13 +271,16 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
     sqlite3_free(err);
     REQUIRE(rc == SQLITE_OK);
   };
-  exec("ALTER TABLE curves ADD COLUMN val_metrics TEXT; ALTER TABLE curves ADD COLUMN test_metrics TEXT; BEGIN");
+  exec(
+      "ALTER TABLE curves ADD COLUMN val_metrics TEXT; ALTER TABLE curves ADD COLUMN test_metrics "
+      "TEXT; BEGIN");
   for (const auto& row : rows)
-    exec("UPDATE curves SET val_metrics = '" + json_of(row, 2) + "', test_metrics = '" + json_of(row, 2 + k) +
-         "' WHERE trial_id = " + row[0] + " AND epoch = " + row[1]);
+    exec("UPDATE curves SET val_metrics = '" + json_of(row, 2) + "', test_metrics = '" +
+         json_of(row, 2 + k) + "' WHERE trial_id = " + row[0] + " AND epoch = " + row[1]);
   std::string drop = "COMMIT;";
   for (const char* split : {"val_", "test_"})
-    for (const auto& m : metric_names()) drop += std::string("ALTER TABLE curves DROP COLUMN ") + split + m + ";";
+    for (const auto& m : metric_names())
+      drop += std::string("ALTER TABLE curves DROP COLUMN ") + split + m + ";";
   exec(drop + "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   sqlite3_close(raw);
   CHECK_THROWS(Store::query(db, "SELECT val_f1 FROM curves"));  // really version 1 now
@@ -259,7 +288,8 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
   RunStats again = run(spec, builtins(), db);  // opens, upgrades, finds everything finished
   CHECK(again.skipped_done == first.total);
   CHECK(again.done == 0);
-  CHECK(Store::query(db, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0] == std::to_string(kSchemaVersion));
+  CHECK(Store::query(db, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0] ==
+        std::to_string(kSchemaVersion));
   // SQLite parses the JSON numbers back, to within a unit in the last place.
   const auto after = Store::query(db, all);
   REQUIRE(after.size() == before.size());
@@ -268,7 +298,8 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
     for (size_t c = 0; c < after[r].size(); ++c)
       if (after[r][c] != before[r][c] &&
           (after[r][c] == "NULL" || before[r][c] == "NULL" ||
-           std::abs(std::stod(after[r][c]) - std::stod(before[r][c])) > 1e-15 * std::abs(std::stod(before[r][c]))))
+           std::abs(std::stod(after[r][c]) - std::stod(before[r][c])) >
+               1e-15 * std::abs(std::stod(before[r][c]))))
         ++off;
   CHECK(off == 0);
   CHECK(Store::query(db, "PRAGMA integrity_check")[0][0] == "ok");
@@ -277,7 +308,8 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
 TEST_CASE("a database of another program or schema is refused, naming the path", "[sweep]") {
   const std::string db = scratch_db("foreign");
   {
-    std::ofstream(db) << "not a database at all, just text that is long enough to be a header...........";
+    std::ofstream(db)
+        << "not a database at all, just text that is long enough to be a header...........";
   }
   CHECK_THROWS_WITH(Store(db), Catch::Contains(db));
   fs::remove(db);
@@ -285,8 +317,9 @@ TEST_CASE("a database of another program or schema is refused, naming the path",
   { Store created(old); }
   sqlite3* raw = nullptr;
   REQUIRE(sqlite3_open(old.c_str(), &raw) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(raw, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr, nullptr, nullptr) ==
-          SQLITE_OK);
+  REQUIRE(sqlite3_exec(raw, "UPDATE meta SET value = '99' WHERE key = 'schema_version'", nullptr,
+                       nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(raw);
-  CHECK_THROWS_WITH(Store(old), Catch::Contains("schema version 99, this lossbench writes " + std::to_string(kSchemaVersion)));
+  CHECK_THROWS_WITH(Store(old), Catch::Contains("schema version 99, this lossbench writes " +
+                                                std::to_string(kSchemaVersion)));
 }

@@ -27,7 +27,8 @@ TEST_CASE("suggestions and number formatting", "[util]") {
   CHECK(split(" a, b ,,c", ',') == std::vector<std::string>{"a", "b", "", "c"});
 }
 
-TEST_CASE("every number JSON or CSV can hold is read; shell quoting round-trips through bash", "[util]") {
+TEST_CASE("every number JSON or CSV can hold is read; shell quoting round-trips through bash",
+          "[util]") {
   double v = 0;
   CHECK(parse_double("-2.80205288867e-312", v));
   CHECK(v == -2.80205288867e-312);
@@ -42,7 +43,8 @@ TEST_CASE("every number JSON or CSV can hold is read; shell quoting round-trips 
 
   CHECK(shell_quote("--lr") == "--lr");
   CHECK(shell_quote("0.01,0.1") == "0.01,0.1");
-  for (const std::string s : {"iris,moons(n=20000)", "linear;mlp(hidden=64x64)", "it's", "", "a b\tc", "$HOME`x`\"!"}) {
+  for (const std::string s :
+       {"iris,moons(n=20000)", "linear;mlp(hidden=64x64)", "it's", "", "a b\tc", "$HOME`x`\"!"}) {
     const std::string q = shell_quote(s);
     CHECK(q != s);
     // What bash makes of the quoted word is the word itself.

@@ -14,15 +14,15 @@ namespace {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
-      {"run", "run a sweep: lossbench run --config sweeps/quick.ini (results into SQLite)", &cmd_run},
+      {"run", "run a sweep: lossbench run --config sweeps/quick.ini (results into SQLite)",
+       &cmd_run},
       {"status", "summarize a running or finished sweep: lossbench status DB", &cmd_status},
       {"top", "print the leaderboard of a results database: lossbench top DB", &cmd_top},
       {"datasets", "list shipped datasets and generators with their parameters", &cmd_datasets},
       {"dataset", "describe a dataset: shape, task, class balance, feature summary", &cmd_dataset},
       {"plugins", "list every loaded plugin (kind, tasks, hyperparameters, file) and every failure",
        &cmd_plugins},
-      {"check", "run the conformance kit on a plugin: lossbench check NAME|PATH.so",
-       &cmd_check},
+      {"check", "run the conformance kit on a plugin: lossbench check NAME|PATH.so", &cmd_check},
   };
   return table;
 }
@@ -32,7 +32,8 @@ void usage(std::ostream& out) {
          "lossbench benchmarks loss functions and optimizers: it loads loss and optimizer\n"
          "plugins, trains models on datasets and records convergence and accuracy.\n\n"
          "commands:\n";
-  for (const auto& c : commands()) out << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
+  for (const auto& c : commands())
+    out << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ') << c.summary << "\n";
   out << "\n'lossbench COMMAND --help' shows a command's options.\n"
          "Plugins are searched in the folder beside the executable, in each folder of\n"
          "LOSSBENCH_PLUGIN_PATH (':'-separated) and in each --plugin-dir.\n";

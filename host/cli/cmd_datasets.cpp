@@ -26,18 +26,22 @@ int cmd_datasets(const std::vector<std::string>& args) {
   for (const auto& n : builtin_dataset_names()) std::cout << "  " << n << "\n";
   std::cout << "\ngenerators: NAME(key=value,...), defaults shown\n";
   for (const auto& g : generators())
-    std::cout << "  " << std::left << std::setw(14) << g.name << std::setw(19) << g.task << g.doc << "\n"
+    std::cout << "  " << std::left << std::setw(14) << g.name << std::setw(19) << g.task << g.doc
+              << "\n"
               << "  " << std::string(14, ' ') << g.params << "\n";
   std::cout << "\nyour data\n"
-               "  csv:PATH[?target=COL&task=regression|binary|multiclass&header=0|1]   target: name or index, default last\n"
-               "  libsvm:PATH[?task=...]                                               LIBSVM / svmlight format\n";
+               "  csv:PATH[?target=COL&task=regression|binary|multiclass&header=0|1]   target: "
+               "name or index, default last\n"
+               "  libsvm:PATH[?task=...]                                               LIBSVM / "
+               "svmlight format\n";
   return 0;
 }
 
 int cmd_dataset(const std::vector<std::string>& args) {
   po::options_description desc("lossbench dataset SPEC");
   std::vector<std::string> specs;
-  desc.add_options()("help,h", "show this help")("spec", po::value(&specs)->composing(), "dataset spec (positional)");
+  desc.add_options()("help,h", "show this help")("spec", po::value(&specs)->composing(),
+                                                 "dataset spec (positional)");
   po::variables_map vm;
   parse_or_throw(args, desc, {"spec"}, vm);
   if (vm.count("help") || specs.empty()) {
@@ -47,10 +51,11 @@ int cmd_dataset(const std::vector<std::string>& args) {
   for (const auto& spec : specs) {
     Dataset d = load_dataset(spec);
     Split s = make_split(d, 0);
-    std::cout << d.spec << ": " << d.X.rows() << " rows x " << d.X.cols() << " features, " << task_name(d.task);
+    std::cout << d.spec << ": " << d.X.rows() << " rows x " << d.X.cols() << " features, "
+              << task_name(d.task);
     if (d.task != LB_TASK_REGRESSION) std::cout << ", " << d.n_classes << " classes";
-    std::cout << "\n  split train/val/test: " << s.X_train.rows() << "/" << s.X_val.rows() << "/" << s.X_test.rows()
-              << "\n  sha256 " << d.hash << "\n";
+    std::cout << "\n  split train/val/test: " << s.X_train.rows() << "/" << s.X_val.rows() << "/"
+              << s.X_test.rows() << "\n  sha256 " << d.hash << "\n";
     if (d.task != LB_TASK_REGRESSION) {
       std::cout << "  class balance:";
       for (int c = 0; c < d.n_classes; ++c)
@@ -59,16 +64,19 @@ int cmd_dataset(const std::vector<std::string>& args) {
     } else {
       const double m = d.y.mean(), sd = std::sqrt((d.y.array() - m).square().mean());
       std::cout << "  target: mean " << format_double(m) << ", sd " << format_double(sd) << ", min "
-                << format_double(d.y.minCoeff()) << ", max " << format_double(d.y.maxCoeff()) << "\n";
+                << format_double(d.y.minCoeff()) << ", max " << format_double(d.y.maxCoeff())
+                << "\n";
     }
-    std::cout << "  " << std::left << std::setw(24) << "feature" << std::setw(12) << "mean" << std::setw(12) << "sd"
-              << std::setw(12) << "min" << "max\n";
+    std::cout << "  " << std::left << std::setw(24) << "feature" << std::setw(12) << "mean"
+              << std::setw(12) << "sd" << std::setw(12) << "min"
+              << "max\n";
     const Eigen::Index shown = std::min<Eigen::Index>(d.X.cols(), 20);
     for (Eigen::Index j = 0; j < shown; ++j) {
       const auto col = d.X.col(j).array();
       const double m = col.mean(), sd = std::sqrt((col - m).square().mean());
-      std::cout << std::setprecision(4) << "  " << std::setw(24) << d.feature_names[size_t(j)] << std::setw(12) << m
-                << std::setw(12) << sd << std::setw(12) << col.minCoeff() << col.maxCoeff() << "\n";
+      std::cout << std::setprecision(4) << "  " << std::setw(24) << d.feature_names[size_t(j)]
+                << std::setw(12) << m << std::setw(12) << sd << std::setw(12) << col.minCoeff()
+                << col.maxCoeff() << "\n";
     }
     if (shown < d.X.cols()) std::cout << "  ... " << d.X.cols() - shown << " more features\n";
   }

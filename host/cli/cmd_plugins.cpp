@@ -18,12 +18,12 @@ void print_plugin(std::ostream& out, const Plugin& p) {
   out << "  " << std::left << std::setw(16) << p.name << std::setw(28)
       << (p.is_loss() ? tasks_string(p.tasks) : std::string("-")) << p.description << "\n";
   for (const auto& h : p.hyperparams)
-    out << "      " << std::left << std::setw(22) << (h.name + " = " + format_double(h.default_value))
-        << std::setw(26)
+    out << "      " << std::left << std::setw(22)
+        << (h.name + " = " + format_double(h.default_value)) << std::setw(26)
         << ("[" + format_double(h.min_value) + ", " + format_double(h.max_value) + "]") << h.doc
         << "\n";
-  out << "      file " << p.path << "  sha256 " << p.sha256.substr(0, 16) << "  ABI "
-      << p.abi_major << "." << p.abi_minor << "\n";
+  out << "      file " << p.path << "  sha256 " << p.sha256.substr(0, 16) << "  ABI " << p.abi_major
+      << "." << p.abi_minor << "\n";
 }
 
 }  // namespace
@@ -31,8 +31,8 @@ void print_plugin(std::ostream& out, const Plugin& p) {
 int cmd_plugins(const std::vector<std::string>& args) {
   po::options_description desc("lossbench plugins [options]");
   std::vector<std::string> dirs;
-  desc.add_options()("help,h", "show this help")(
-      "plugin-dir", po::value(&dirs)->composing(), "also load plugins from DIR (repeatable)");
+  desc.add_options()("help,h", "show this help")("plugin-dir", po::value(&dirs)->composing(),
+                                                 "also load plugins from DIR (repeatable)");
   po::variables_map vm;
   parse_or_throw(args, desc, {}, vm);
   if (vm.count("help")) {
@@ -64,8 +64,8 @@ int cmd_check(const std::vector<std::string>& args) {
       "repeatability and invariances for losses; fixed points, descent and independence of\n"
       "state for optimizers. PATH (a .so file) checks every plugin in that file");
   std::vector<std::string> dirs, targets;
-  desc.add_options()("help,h", "show this help")(
-      "plugin-dir", po::value(&dirs)->composing(), "also load plugins from DIR (repeatable)")(
+  desc.add_options()("help,h", "show this help")("plugin-dir", po::value(&dirs)->composing(),
+                                                 "also load plugins from DIR (repeatable)")(
       "target", po::value(&targets)->composing(), "plugin name or .so path (positional)");
   po::variables_map vm;
   parse_or_throw(args, desc, {"target"}, vm);

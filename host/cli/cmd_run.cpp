@@ -2,10 +2,10 @@
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "cli/run_args.hpp"
-#include "store/store.hpp"
 #include "isolation/supervisor.hpp"
-#include "util/process.hpp"
+#include "store/store.hpp"
 #include "sweep/sweep.hpp"
+#include "util/process.hpp"
 #include "util/strings.hpp"
 
 #include <chrono>
@@ -25,10 +25,11 @@ namespace {
 // of the estimate, and the line says how many it covers.
 void print_estimate(std::ostream& out, const Plan& plan, const SweepSpec& spec) {
   if (!std::filesystem::exists(spec.db)) return;
-  auto rows = Store::query(spec.db,
-                           "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
-                           " WHERE status IN ('done', 'timeout') AND epochs > 0 AND wall_ms IS NOT NULL"
-                           " GROUP BY dataset, model");
+  auto rows =
+      Store::query(spec.db,
+                   "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
+                   " WHERE status IN ('done', 'timeout') AND epochs > 0 AND wall_ms IS NOT NULL"
+                   " GROUP BY dataset, model");
   std::map<std::pair<std::string, std::string>, double> ms_per_epoch;
   size_t basis = 0;
   for (const auto& r : rows) {
@@ -48,11 +49,10 @@ void print_estimate(std::ostream& out, const Plan& plan, const SweepSpec& spec) 
   }
   if (known == 0) return;
   const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
-  out << "estimate: " << std::fixed << std::setprecision(0) << ms / 1e3 / threads << " s on " << threads
-      << " threads for " << known << " of " << plan.trials.size() << " trials, from " << basis
-      << " finished trials of the same dataset and model in " << spec.db << "\n";
+  out << "estimate: " << std::fixed << std::setprecision(0) << ms / 1e3 / threads << " s on "
+      << threads << " threads for " << known << " of " << plan.trials.size() << " trials, from "
+      << basis << " finished trials of the same dataset and model in " << spec.db << "\n";
 }
-
 
 // What one invocation did, for its closing line.
 struct Outcome {
@@ -61,7 +61,8 @@ struct Outcome {
 };
 
 // Counted from the database: a supervised run's workers each saw only part of the invocation.
-Outcome tally(const std::string& db, const Plan& plan, const std::set<std::string>& finished_before) {
+Outcome tally(const std::string& db, const Plan& plan,
+              const std::set<std::string>& finished_before) {
   std::set<std::string> ours;
   for (const auto& t : plan.trials)
     if (!finished_before.count(t.hash)) ours.insert(t.hash);
@@ -70,22 +71,27 @@ Outcome tally(const std::string& db, const Plan& plan, const std::set<std::strin
   for (const auto& r : Store::query(db, "SELECT config_hash, status FROM trials")) {
     if (!ours.count(r[0])) continue;
     const std::string& st = r[1];
-    (st == "done" ? o.done : st == "diverged" ? o.diverged : st == "failed" ? o.failed
-     : st == "timeout" ? o.timeout : st == "crashed" ? o.crashed : o.unfinished)++;
+    (st == "done"       ? o.done
+     : st == "diverged" ? o.diverged
+     : st == "failed"   ? o.failed
+     : st == "timeout"  ? o.timeout
+     : st == "crashed"  ? o.crashed
+                        : o.unfinished)++;
   }
   return o;
 }
 
 // The closing lines of a run; returns its exit code.
 int report(const Outcome& o, const std::string& db, const std::vector<std::string>& args, int rc) {
-  std::cout << "ran " << o.done + o.diverged + o.failed + o.timeout + o.crashed << " trials in " << std::fixed
-            << std::setprecision(1) << o.seconds << " s: " << o.done << " done, " << o.diverged << " diverged, "
-            << o.failed << " failed, " << o.timeout << " timed out, " << o.crashed << " crashed; " << o.before
-            << " were already in " << db;
+  std::cout << "ran " << o.done + o.diverged + o.failed + o.timeout + o.crashed << " trials in "
+            << std::fixed << std::setprecision(1) << o.seconds << " s: " << o.done << " done, "
+            << o.diverged << " diverged, " << o.failed << " failed, " << o.timeout << " timed out, "
+            << o.crashed << " crashed; " << o.before << " were already in " << db;
   if (o.unfinished) std::cout << "; " << o.unfinished << " left to run";
   std::cout << "\n";
   if (rc == 130)
-    std::cout << "interrupted: finished trials are saved. Resume with:\n  " << resume_command(args) << "\n";
+    std::cout << "interrupted: finished trials are saved. Resume with:\n  " << resume_command(args)
+              << "\n";
   if (rc == 0) print_leaderboard(std::cout, db);
   return rc;
 }
@@ -116,11 +122,12 @@ int cmd_run(const std::vector<std::string>& args) {
   std::filesystem::path dbp(ra.spec.db);
   std::error_code ec;
   if (dbp.has_parent_path() && !std::filesystem::create_directories(dbp.parent_path(), ec) && ec)
-    throw StoreError("--db " + ra.spec.db + ": cannot create folder " + dbp.parent_path().string() + ": " +
-                     ec.message());
+    throw StoreError("--db " + ra.spec.db + ": cannot create folder " + dbp.parent_path().string() +
+                     ": " + ec.message());
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<RunLock> lock;
-  if (!worker) lock = std::make_unique<RunLock>(ra.spec.db);  // the supervisor holds it for its worker
+  if (!worker)
+    lock = std::make_unique<RunLock>(ra.spec.db);  // the supervisor holds it for its worker
   if (!worker && ra.isolation) {
     // Refuses a foreign or old database once, here; held open so that the worker's connection is
     // never the last one: a last close checkpoints and removes the WAL, and readers starting at
@@ -138,8 +145,8 @@ int cmd_run(const std::vector<std::string>& args) {
     SupervisorResult sr = supervise(so, std::cerr);
     hold.end_sweep(registered.sweep_id);
     if (sr.crashed + sr.hung > 0)
-      std::cout << "isolation: " << sr.crashed << " trial(s) crashed, " << sr.hung << " hung; worker restarted "
-                << sr.restarts << " time(s); see the failures view\n";
+      std::cout << "isolation: " << sr.crashed << " trial(s) crashed, " << sr.hung
+                << " hung; worker restarted " << sr.restarts << " time(s); see the failures view\n";
     Outcome o = tally(ra.spec.db, plan, registered.finished);
     o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report(o, ra.spec.db, args, sr.exit_code);
@@ -162,8 +169,10 @@ int cmd_run(const std::vector<std::string>& args) {
   try {
     st = run_sweep(plan, ra.spec, store, opt, ra.quiet ? null_out : std::cerr);
   } catch (const StoreError& e) {
-    auto n = Store::query(ra.spec.db, "SELECT count(*) FROM trials WHERE status NOT IN ('pending','running')");
-    throw StoreError(std::string(e.what()) + "; stopped, " + n[0][0] + " finished trials are safe in the database");
+    auto n = Store::query(ra.spec.db,
+                          "SELECT count(*) FROM trials WHERE status NOT IN ('pending','running')");
+    throw StoreError(std::string(e.what()) + "; stopped, " + n[0][0] +
+                     " finished trials are safe in the database");
   }
   const int rc = st.interrupted ? 130 : 0;
   if (worker) return rc;  // the supervisor reports for the whole invocation

@@ -6,15 +6,18 @@ namespace lossbench::cli {
 
 namespace po = boost::program_options;
 
-void store_command_line(const std::vector<std::string>& args, const po::options_description& parse_with,
-                        const po::options_description& suggest_from, const std::vector<std::string>& positional,
-                        po::variables_map& vm) {
+void store_command_line(const std::vector<std::string>& args,
+                        const po::options_description& parse_with,
+                        const po::options_description& suggest_from,
+                        const std::vector<std::string>& positional, po::variables_map& vm) {
   po::positional_options_description pos;
   for (const auto& p : positional) pos.add(p.c_str(), -1);
   try {
     // No prefix guessing: --epoch is a typo to report, not a silent --epochs.
-    const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
-    po::store(po::command_line_parser(args).options(parse_with).positional(pos).style(style).run(), vm);
+    const int style =
+        po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+    po::store(po::command_line_parser(args).options(parse_with).positional(pos).style(style).run(),
+              vm);
   } catch (const po::unknown_option& e) {
     std::vector<std::string> names;
     for (const auto& o : suggest_from.options()) names.push_back("--" + o->long_name());

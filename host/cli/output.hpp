@@ -11,6 +11,7 @@ void print_table(std::ostream& out, const std::vector<std::string>& cols,
 void print_leaderboard(std::ostream& out, const std::string& db);
 // `lossbench CMD DB`: the one positional database, which must exist. Returns false (with the
 // exit code in rc) when it printed help instead.
-bool database_argument(const std::vector<std::string>& args, const char* usage, std::string& db, int& rc);
+bool database_argument(const std::vector<std::string>& args, const char* usage, std::string& db,
+                       int& rc);
 
 }  // namespace lossbench::cli

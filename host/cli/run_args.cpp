@@ -33,7 +33,8 @@ std::vector<std::string> list(const std::string& key, const std::string& v) {
 double number(const std::string& key, const std::string& s) {
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || *end || !std::isfinite(v)) throw po::error("option '" + key + "': '" + s + "' is not a number");
+  if (s.empty() || *end || !std::isfinite(v))
+    throw po::error("option '" + key + "': '" + s + "' is not a number");
   return v;
 }
 
@@ -42,8 +43,8 @@ constexpr int kMaxInt = 1000000000;
 int positive_int(const std::string& key, const std::string& s, int min = 1, int max = kMaxInt) {
   const double v = number(key, s);
   if (v != std::floor(v) || v < min || v > max)
-    throw po::error("option '" + key + "': '" + s + "' must be an integer from " + std::to_string(min) + " to " +
-                    std::to_string(max));
+    throw po::error("option '" + key + "': '" + s + "' must be an integer from " +
+                    std::to_string(min) + " to " + std::to_string(max));
   return int(v);
 }
 
@@ -52,21 +53,24 @@ uint64_t seed_value(const std::string& s) {
   constexpr uint64_t kMax = uint64_t(INT64_MAX);
   const bool digits = !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), ::isdigit);
   if (!digits || std::stoull(s) > kMax)
-    throw po::error("option 'seeds': '" + s + "' must be an integer from 0 to " + std::to_string(kMax));
+    throw po::error("option 'seeds': '" + s + "' must be an integer from 0 to " +
+                    std::to_string(kMax));
   return std::stoull(s);
 }
 
 // Repeated values of an axis would train the same trial twice into one row: each runs once, and
 // the user hears of it.
 template <class T, class Same>
-std::vector<T> unique_values(const std::string& key, std::vector<T> v, const std::vector<std::string>& text,
-                             Same same, std::vector<std::string>& notes) {
+std::vector<T> unique_values(const std::string& key, std::vector<T> v,
+                             const std::vector<std::string>& text, Same same,
+                             std::vector<std::string>& notes) {
   std::vector<T> out;
   for (size_t i = 0; i < v.size(); ++i) {
     if (std::none_of(out.begin(), out.end(), [&](const T& x) { return same(x, v[i]); }))
       out.push_back(v[i]);
     else
-      notes.push_back("note: option '" + key + "' lists '" + text[i] + "' more than once; it runs once");
+      notes.push_back("note: option '" + key + "' lists '" + text[i] +
+                      "' more than once; it runs once");
   }
   return out;
 }
@@ -125,7 +129,8 @@ std::string read_sweep_file(const std::string& path) {
     const std::string t = trim(line.substr(0, line.find('#')));
     if (t.empty()) continue;
     if (t.front() == '[') {
-      section = trim(t.substr(1, t.find(']') == std::string::npos ? std::string::npos : t.find(']') - 1));
+      section =
+          trim(t.substr(1, t.find(']') == std::string::npos ? std::string::npos : t.find(']') - 1));
       continue;
     }
     const auto eq = t.find('=');
@@ -141,61 +146,78 @@ std::string read_sweep_file(const std::string& path) {
 
 po::options_description sweep_options() {
   po::options_description d("sweep (command line or INI file; the command line wins)");
-  d.add_options()
-    ("datasets", po::value<std::string>(), "datasets: built-ins, csv:PATH, libsvm:PATH, generators")
-    ("models", po::value<std::string>()->default_value("linear"), "models: linear; mlp(hidden=64x64,activation=relu)")
-    ("losses", po::value<std::string>()->default_value("auto"), "loss plugins, or auto: every loss fitting each task")
-    ("optimizers", po::value<std::string>()->default_value("sgd,adam"), "optimizer plugins")
-    ("lr", po::value<std::string>()->default_value("0.01"), "learning rates")
-    ("seeds", po::value<std::string>()->default_value("0"), "seeds (init and minibatch order)")
-    ("epochs", po::value<std::string>()->default_value("20"), "epochs per trial")
-    ("batch_size", po::value<std::string>()->default_value("32"), "minibatch size")
-    ("schedule", po::value<std::string>()->default_value("constant"), "LR schedule: constant, step, cosine")
-    ("warmup", po::value<std::string>()->default_value("0"), "linear LR warmup, in epochs")
-    ("step_every", po::value<std::string>()->default_value("10"), "step schedule: epochs between decays")
-    ("gamma", po::value<std::string>()->default_value("0.1"), "step schedule: decay factor")
-    ("eval_every", po::value<std::string>()->default_value("1"), "epochs between evaluation points")
-    ("metric", po::value<std::string>()->default_value(""),
-     ("primary metric, one of " + join(metric_names(), ", ") + " (default rmse / accuracy)").c_str())
-    ("target", po::value<std::string>()->default_value(""), "a value of the metric: epochs and time to reach it are recorded")
-    ("time_budget", po::value<std::string>()->default_value("0"), "seconds per trial before it is stopped (0: none)")
-    ("divergence_factor", po::value<std::string>()->default_value("1000"), "train loss above this times its start: diverged")
-    ("threads", po::value<std::string>()->default_value("0"), "trials in parallel (0: all cores)")
-    ("db", po::value<std::string>(), "SQLite results database (default results/<config name>.db)");
+  d.add_options()("datasets", po::value<std::string>(),
+                  "datasets: built-ins, csv:PATH, libsvm:PATH, generators")(
+      "models", po::value<std::string>()->default_value("linear"),
+      "models: linear; mlp(hidden=64x64,activation=relu)")(
+      "losses", po::value<std::string>()->default_value("auto"),
+      "loss plugins, or auto: every loss fitting each task")(
+      "optimizers", po::value<std::string>()->default_value("sgd,adam"), "optimizer plugins")(
+      "lr", po::value<std::string>()->default_value("0.01"), "learning rates")(
+      "seeds", po::value<std::string>()->default_value("0"), "seeds (init and minibatch order)")(
+      "epochs", po::value<std::string>()->default_value("20"), "epochs per trial")(
+      "batch_size", po::value<std::string>()->default_value("32"), "minibatch size")(
+      "schedule", po::value<std::string>()->default_value("constant"),
+      "LR schedule: constant, step, cosine")("warmup", po::value<std::string>()->default_value("0"),
+                                             "linear LR warmup, in epochs")(
+      "step_every", po::value<std::string>()->default_value("10"),
+      "step schedule: epochs between decays")(
+      "gamma", po::value<std::string>()->default_value("0.1"), "step schedule: decay factor")(
+      "eval_every", po::value<std::string>()->default_value("1"),
+      "epochs between evaluation points")(
+      "metric", po::value<std::string>()->default_value(""),
+      ("primary metric, one of " + join(metric_names(), ", ") + " (default rmse / accuracy)")
+          .c_str())("target", po::value<std::string>()->default_value(""),
+                    "a value of the metric: epochs and time to reach it are recorded")(
+      "time_budget", po::value<std::string>()->default_value("0"),
+      "seconds per trial before it is stopped (0: none)")(
+      "divergence_factor", po::value<std::string>()->default_value("1000"),
+      "train loss above this times its start: diverged")(
+      "threads", po::value<std::string>()->default_value("0"), "trials in parallel (0: all cores)")(
+      "db", po::value<std::string>(), "SQLite results database (default results/<config name>.db)");
   return d;
 }
 
 // The options of `lossbench run`: what --help shows, and the internal ones the supervisor passes
 // to its worker.
 struct RunOptionsDesc {
-  po::options_description general{"lossbench run [--config FILE] [options]"}, sweep = sweep_options(), internal,
-      all, visible;
+  po::options_description general{"lossbench run [--config FILE] [options]"},
+      sweep = sweep_options(), internal, all, visible;
   RunOptionsDesc() {
-    general.add_options()("help,h", "show this help")("config", po::value<std::string>(), "INI sweep file (see sweeps/)")(
+    general.add_options()("help,h", "show this help")("config", po::value<std::string>(),
+                                                      "INI sweep file (see sweeps/)")(
         "dry-run", "print the axes and the number of trials, run nothing")(
         "force", "re-run trials the database already holds")(
-        "retry", po::value<std::string>(), "re-run finished trials of these statuses: crashed,timeout,failed (any)")(
-        "quiet", "no progress lines")(
-        "plugin-dir", po::value<std::vector<std::string>>()->composing(), "also load plugins from DIR (repeatable)")(
-        "no-isolation", "train in this process instead of a supervised worker (a crashing plugin then ends the run)")(
-        "max-memory", po::value<std::string>(), "address-space cap of the worker, e.g. 4G (default: 75% of RAM)")(
-        "max-retries", po::value<std::string>()->default_value("1"), "times a trial that crashes alone is re-run")(
+        "retry", po::value<std::string>(),
+        "re-run finished trials of these statuses: crashed,timeout,failed (any)")(
+        "quiet", "no progress lines")("plugin-dir",
+                                      po::value<std::vector<std::string>>()->composing(),
+                                      "also load plugins from DIR (repeatable)")(
+        "no-isolation",
+        "train in this process instead of a supervised worker (a crashing plugin then ends the "
+        "run)")("max-memory", po::value<std::string>(),
+                "address-space cap of the worker, e.g. 4G (default: 75% of RAM)")(
+        "max-retries", po::value<std::string>()->default_value("1"),
+        "times a trial that crashes alone is re-run")(
         "hang-timeout", po::value<std::string>(),
-        "seconds a trial may go without finishing an epoch before the worker is killed as hung (default: "
+        "seconds a trial may go without finishing an epoch before the worker is killed as hung "
+        "(default: "
         "2 x time_budget + 30, or 1800)");
-    internal.add_options()("internal-worker-fd", po::value<int>())("internal-solo", po::value<std::string>())(
-        "internal-max-memory", po::value<std::string>())("internal-sweep-id", po::value<int64_t>());
+    internal.add_options()("internal-worker-fd", po::value<int>())(
+        "internal-solo", po::value<std::string>())("internal-max-memory", po::value<std::string>())(
+        "internal-sweep-id", po::value<int64_t>());
     all.add(general).add(sweep).add(internal);
     visible.add(general).add(sweep);
   }
 };
 
-using HyperparamAxes = std::map<std::string, std::vector<double>>;  // "optimizer.adam.beta2" -> values
+using HyperparamAxes =
+    std::map<std::string, std::vector<double>>;  // "optimizer.adam.beta2" -> values
 
 // One hyperparameter axis, from the command line or an INI section; anything else unregistered
 // is an unknown option.
-void take_hyperparam(const po::basic_option<char>& o, HyperparamAxes& into, const std::string& where,
-                     const po::options_description& visible) {
+void take_hyperparam(const po::basic_option<char>& o, HyperparamAxes& into,
+                     const std::string& where, const po::options_description& visible) {
   const std::string& key = o.string_key;
   const bool section = key.rfind("loss.", 0) == 0 || key.rfind("optimizer.", 0) == 0;
   if (!section || std::count(key.begin(), key.end(), '.') != 2) {
@@ -213,7 +235,8 @@ void take_hyperparam(const po::basic_option<char>& o, HyperparamAxes& into, cons
 // Hyperparameter axes (--loss.NAME.HP V, --optimizer.NAME.HP=V) are taken out of the command line
 // first: the parser cannot know that an option it has never heard of takes a value. Returns the
 // other arguments.
-std::vector<std::string> take_hyperparam_args(const std::vector<std::string>& args, HyperparamAxes& into,
+std::vector<std::string> take_hyperparam_args(const std::vector<std::string>& args,
+                                              HyperparamAxes& into,
                                               const po::options_description& visible) {
   std::vector<std::string> rest;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -238,7 +261,8 @@ std::vector<std::string> take_hyperparam_args(const std::vector<std::string>& ar
 
 // The INI file's keys under the command line's (stored first, so they win), and its sections'
 // hyperparameter axes into `into`.
-void merge_sweep_file(const std::string& path, const RunOptionsDesc& d, po::variables_map& vm, HyperparamAxes& into) {
+void merge_sweep_file(const std::string& path, const RunOptionsDesc& d, po::variables_map& vm,
+                      HyperparamAxes& into) {
   std::istringstream in(read_sweep_file(path));
   auto ini = po::parse_config_file(in, d.sweep, true);
   for (const auto& o : ini.options)
@@ -255,7 +279,8 @@ void set_axes(const po::variables_map& vm, const HyperparamAxes& hp, RunArgs& ra
   auto get = [&](const char* k) { return value_of(vm, k); };
   SweepSpec& s = ra.spec;
   auto& notes = ra.notes;
-  if (get("datasets").empty()) throw po::error("no datasets: give --datasets or a --config file that sets them");
+  if (get("datasets").empty())
+    throw po::error("no datasets: give --datasets or a --config file that sets them");
   s.datasets = unique_texts("datasets", top_level_list("datasets", get("datasets")), notes);
   s.models = unique_texts("models", top_level_list("models", get("models")), notes);
   s.losses = unique_texts("losses", list("losses", get("losses")), notes);
@@ -293,8 +318,8 @@ void set_training(const po::variables_map& vm, RunArgs& ra) {
   // 100000 of them once exhausted the worker's address space.
   const int max_threads = 4 * std::max(1, int(std::thread::hardware_concurrency()));
   if (s.threads > max_threads) {
-    ra.notes.push_back("note: option 'threads': " + std::to_string(s.threads) + " is more than 4 per core; using " +
-                       std::to_string(max_threads));
+    ra.notes.push_back("note: option 'threads': " + std::to_string(s.threads) +
+                       " is more than 4 per core; using " + std::to_string(max_threads));
     s.threads = max_threads;
   }
   s.schedule.kind = get("schedule");
@@ -306,11 +331,13 @@ void set_training(const po::variables_map& vm, RunArgs& ra) {
   s.schedule.step_every = positive_int("step_every", get("step_every"));
   s.schedule.gamma = number("gamma", get("gamma"));
   if (!(s.schedule.gamma > 0))
-    throw po::error("option 'gamma': " + get("gamma") + " must be > 0 (a factor on the learning rate)");
+    throw po::error("option 'gamma': " + get("gamma") +
+                    " must be > 0 (a factor on the learning rate)");
   s.metric = get("metric");
   if (!s.metric.empty() &&
       std::find(metric_names().begin(), metric_names().end(), s.metric) == metric_names().end())
-    throw po::error("option 'metric': unknown metric '" + s.metric + "'" + did_you_mean(s.metric, metric_names()));
+    throw po::error("option 'metric': unknown metric '" + s.metric + "'" +
+                    did_you_mean(s.metric, metric_names()));
   if (!get("target").empty()) s.target = number("target", get("target"));
   s.time_budget_s = number("time_budget", get("time_budget"));
   if (s.time_budget_s < 0) throw po::error("option 'time_budget': must be >= 0");
@@ -321,11 +348,13 @@ void set_training(const po::variables_map& vm, RunArgs& ra) {
 // Where results go and what this invocation does with trials already there.
 void set_run_options(const po::variables_map& vm, RunArgs& ra) {
   auto get = [&](const char* k) { return value_of(vm, k); };
-  const std::string stem = ra.config.empty() ? "sweep" : std::filesystem::path(ra.config).stem().string();
+  const std::string stem =
+      ra.config.empty() ? "sweep" : std::filesystem::path(ra.config).stem().string();
   ra.spec.db = vm.count("db") ? get("db") : "results/" + stem + ".db";
   // SQLite takes both as a database that vanishes with the connection: a night's results gone.
   if (ra.spec.db.empty() || ra.spec.db == ":memory:" || ra.spec.db.rfind("file:", 0) == 0)
-    throw po::error("option 'db': '" + ra.spec.db + "' is not a file path; results must outlive the run");
+    throw po::error("option 'db': '" + ra.spec.db +
+                    "' is not a file path; results must outlive the run");
   ra.dry_run = vm.count("dry-run") > 0;
   ra.force = vm.count("force") > 0;
   ra.quiet = vm.count("quiet") > 0;
@@ -357,7 +386,8 @@ void set_isolation(const po::variables_map& vm, RunArgs& ra) {
   // misleading words ("unknown loss").
   constexpr uint64_t kMinMemory = 256ull << 20;
   if (ra.max_memory > 0 && ra.max_memory < kMinMemory)
-    throw po::error("option 'max-memory': '" + get("max-memory") + "' is below 256M, less than lossbench itself needs");
+    throw po::error("option 'max-memory': '" + get("max-memory") +
+                    "' is below 256M, less than lossbench itself needs");
   ra.max_retries = positive_int("max-retries", get("max-retries"), 0);
   ra.hang_timeout = vm.count("hang-timeout")    ? number("hang-timeout", get("hang-timeout"))
                     : ra.spec.time_budget_s > 0 ? 2 * ra.spec.time_budget_s + 30
@@ -375,8 +405,10 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   store_command_line(take_hyperparam_args(args, hp_cli, d.visible), d.all, d.visible, {}, vm);
   help = vm.count("help") > 0;
   if (help) {
-    std::cout << d.visible << "\nHyperparameter axes: [loss.NAME] / [optimizer.NAME] sections in the INI file\n"
-                              "(e.g. [optimizer.adam] beta2 = 0.99, 0.999) or --optimizer.adam.beta2 0.99,0.999.\n";
+    std::cout
+        << d.visible
+        << "\nHyperparameter axes: [loss.NAME] / [optimizer.NAME] sections in the INI file\n"
+           "(e.g. [optimizer.adam] beta2 = 0.99, 0.999) or --optimizer.adam.beta2 0.99,0.999.\n";
     return ra;
   }
   if (vm.count("config")) {

@@ -1,8 +1,8 @@
 // Readers for user data. Every error names file:line and stops: a benchmark on silently
 // mangled data is worse than none.
 #include "data/dataset.hpp"
-#include "util/task.hpp"
 #include "util/strings.hpp"
+#include "util/task.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -26,7 +26,8 @@ std::ifstream open_checked(const std::string& path) {
   if (ec) throw DataError(path + ": cannot open: " + ec.message());
   if (size == 0) throw DataError(path + ": empty file");
   if (size > kMaxFileBytes)
-    throw DataError(path + ": " + std::to_string(size >> 20) + " MiB is too large to load into memory (limit " +
+    throw DataError(path + ": " + std::to_string(size >> 20) +
+                    " MiB is too large to load into memory (limit " +
                     std::to_string(kMaxFileBytes >> 20) + " MiB)");
   std::ifstream in(path);
   if (!in) throw DataError(path + ": cannot open: " + std::strerror(errno));
@@ -53,21 +54,25 @@ void finish_targets(Dataset& d, const std::string& task, const std::string& path
     maxv = std::max(maxv, y[i]);
   }
   if (task.empty())
-    d.task = !integral || maxv > 100 ? LB_TASK_REGRESSION : maxv == 1 ? LB_TASK_BINARY : LB_TASK_MULTICLASS;
+    d.task = !integral || maxv > 100 ? LB_TASK_REGRESSION
+             : maxv == 1             ? LB_TASK_BINARY
+                                     : LB_TASK_MULTICLASS;
   else
     d.task = parse_task(task);
   if (d.task == LB_TASK_REGRESSION) return;
   for (Eigen::Index i = 0; i < y.size(); ++i)
     if (y[i] < 0 || y[i] != std::floor(y[i]) || y[i] > 1e6)
-      throw DataError(path + ":" + std::to_string(lines[i]) + ": class label " + format_double(y[i]) +
-                      " is not a non-negative integer (task " + task_name(d.task) + ")");
+      throw DataError(path + ":" + std::to_string(lines[i]) + ": class label " +
+                      format_double(y[i]) + " is not a non-negative integer (task " +
+                      task_name(d.task) + ")");
   std::set<double> classes(y.data(), y.data() + y.size());
   if (classes.size() < 2)
     throw DataError(path + ": classification target has a single class (" +
                     format_double(*classes.begin()) + ")");
   d.n_classes = int(maxv) + 1;
   if (d.task == LB_TASK_BINARY && d.n_classes != 2)
-    throw DataError(path + ": binary task needs labels 0 and 1, found labels up to " + format_double(maxv));
+    throw DataError(path + ": binary task needs labels 0 and 1, found labels up to " +
+                    format_double(maxv));
 }
 
 }  // namespace
@@ -97,7 +102,8 @@ Dataset read_csv(std::istream& in, const std::string& path, const CsvOptions& op
     auto cells = split(line, ',');
     if (width == 0) {
       width = cells.size();
-      if (width < 2) throw DataError(path + ":" + std::to_string(lineno) + ": need at least 2 columns, found 1");
+      if (width < 2)
+        throw DataError(path + ":" + std::to_string(lineno) + ": need at least 2 columns, found 1");
       if (opt.header) {
         header = cells;
       } else {
@@ -110,11 +116,13 @@ Dataset read_csv(std::istream& in, const std::string& path, const CsvOptions& op
         double idx;
         if (it != header.end())
           target = int(it - header.begin());
-        else if (parse_number(opt.target, idx) && idx >= 0 && idx < double(width) && idx == std::floor(idx))
+        else if (parse_number(opt.target, idx) && idx >= 0 && idx < double(width) &&
+                 idx == std::floor(idx))
           target = int(idx);
         else
-          throw DataError(path + ":" + std::to_string(lineno) + ": no target column '" + opt.target + "'" +
-                          did_you_mean(opt.target, header) + " among " + std::to_string(width) + " columns");
+          throw DataError(path + ":" + std::to_string(lineno) + ": no target column '" +
+                          opt.target + "'" + did_you_mean(opt.target, header) + " among " +
+                          std::to_string(width) + " columns");
       }
       if (opt.header) continue;
     }
@@ -124,14 +132,14 @@ Dataset read_csv(std::istream& in, const std::string& path, const CsvOptions& op
     std::vector<double> row(width);
     for (size_t j = 0; j < width; ++j) {
       if (cells[j].empty())
-        throw DataError(path + ":" + std::to_string(lineno) + ": empty cell in column " + std::to_string(j + 1) +
-                        " (" + header[j] + ")");
+        throw DataError(path + ":" + std::to_string(lineno) + ": empty cell in column " +
+                        std::to_string(j + 1) + " (" + header[j] + ")");
       if (!parse_number(cells[j], row[j]))
         throw DataError(path + ":" + std::to_string(lineno) + ": '" + cells[j] + "' in column " +
                         std::to_string(j + 1) + " (" + header[j] + ") is not a number");
       if (!std::isfinite(row[j]))
-        throw DataError(path + ":" + std::to_string(lineno) + ": non-finite value '" + cells[j] + "' in column " +
-                        std::to_string(j + 1) + " (" + header[j] + ")");
+        throw DataError(path + ":" + std::to_string(lineno) + ": non-finite value '" + cells[j] +
+                        "' in column " + std::to_string(j + 1) + " (" + header[j] + ")");
     }
     rows.push_back(std::move(row));
     lines.push_back(lineno);
@@ -183,7 +191,8 @@ Dataset read_libsvm(std::istream& in, const std::string& path, const std::string
           !parse_number(tokens[k].substr(colon + 1), v))
         throw DataError(at + "'" + tokens[k] + "' is not index:value");
       if (idx < 1 || idx != std::floor(idx) || idx > 1e7)
-        throw DataError(at + "feature index " + tokens[k].substr(0, colon) + " is not an integer in 1..1e7");
+        throw DataError(at + "feature index " + tokens[k].substr(0, colon) +
+                        " is not an integer in 1..1e7");
       if (int(idx) <= last) throw DataError(at + "feature indices must increase");
       if (!std::isfinite(v)) throw DataError(at + "non-finite value in '" + tokens[k] + "'");
       last = int(idx);
@@ -197,8 +206,9 @@ Dataset read_libsvm(std::istream& in, const std::string& path, const std::string
   if (rows.empty()) throw DataError(path + ": no data rows");
   if (max_index == 0) throw DataError(path + ": no features");
   if (double(rows.size()) * max_index > 2.5e8)
-    throw DataError(path + ": " + std::to_string(rows.size()) + " rows x " + std::to_string(max_index) +
-                    " features would take " + std::to_string(uint64_t(double(rows.size()) * max_index * 8 / 1e9)) +
+    throw DataError(path + ": " + std::to_string(rows.size()) + " rows x " +
+                    std::to_string(max_index) + " features would take " +
+                    std::to_string(uint64_t(double(rows.size()) * max_index * 8 / 1e9)) +
                     " GB as a dense matrix; lossbench trains dense models (limit 2 GB)");
   Dataset d;
   d.X = RowMatrix::Zero(Eigen::Index(rows.size()), max_index);

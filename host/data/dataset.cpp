@@ -1,9 +1,9 @@
 // Dataset specs -> datasets, and datasets -> standardized splits.
 #include "data/dataset.hpp"
-#include "util/task.hpp"
 #include "util/rng.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
+#include "util/task.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -32,12 +32,12 @@ std::map<std::string, std::string> query(std::string& path) {
   return q;
 }
 
-void reject_unknown(const std::map<std::string, std::string>& q, const std::vector<std::string>& known,
-                    const std::string& spec) {
+void reject_unknown(const std::map<std::string, std::string>& q,
+                    const std::vector<std::string>& known, const std::string& spec) {
   for (const auto& [k, v] : q)
     if (std::find(known.begin(), known.end(), k) == known.end())
-      throw DataError("dataset '" + spec + "': unknown option '" + k + "'" + did_you_mean(k, known) +
-                      " (options: " + join(known, ", ") + ")");
+      throw DataError("dataset '" + spec + "': unknown option '" + k + "'" +
+                      did_you_mean(k, known) + " (options: " + join(known, ", ") + ")");
 }
 
 std::string content_hash(const Dataset& d) {
@@ -87,11 +87,13 @@ Dataset load_dataset(const std::string& spec_in) {
     auto names = builtin_dataset_names();
     if (std::find(names.begin(), names.end(), spec) == names.end()) {
       for (const auto& g : generators()) names.push_back(g.name);
-      if (std::any_of(generators().begin(), generators().end(), [&](auto& g) { return g.name == spec; }))
+      if (std::any_of(generators().begin(), generators().end(),
+                      [&](auto& g) { return g.name == spec; }))
         d = generate(spec);
       else
-        throw DataError("unknown dataset '" + spec + "'" + did_you_mean(spec, names) +
-                        "; use a built-in, csv:PATH, libsvm:PATH or a generator (see 'lossbench datasets')");
+        throw DataError(
+            "unknown dataset '" + spec + "'" + did_you_mean(spec, names) +
+            "; use a built-in, csv:PATH, libsvm:PATH or a generator (see 'lossbench datasets')");
     } else {
       d = read_csv(data_dir() + "/" + spec + ".csv", CsvOptions{});
     }
@@ -108,7 +110,8 @@ Split make_split(const Dataset& d, uint64_t seed, double val_fraction, double te
   auto deal = [&](std::vector<Eigen::Index> idx) {
     rng.shuffle(idx.begin(), idx.end());
     const size_t m = idx.size();
-    size_t nt = size_t(std::round(test_fraction * double(m))), nv = size_t(std::round(val_fraction * double(m)));
+    size_t nt = size_t(std::round(test_fraction * double(m))),
+           nv = size_t(std::round(val_fraction * double(m)));
     if (m >= 3) nt = std::max<size_t>(nt, 1), nv = std::max<size_t>(nv, 1);
     nt = std::min(nt, m), nv = std::min(nv, m - nt);
     test.insert(test.end(), idx.begin(), idx.begin() + long(nt));
@@ -130,7 +133,8 @@ Split make_split(const Dataset& d, uint64_t seed, double val_fraction, double te
     rng.shuffle(train.begin(), train.end());
   }
   if (train.empty() || val.empty() || test.empty())
-    throw DataError("dataset '" + d.spec + "': " + std::to_string(n) + " rows are too few to split");
+    throw DataError("dataset '" + d.spec + "': " + std::to_string(n) +
+                    " rows are too few to split");
 
   Split s;
   const Eigen::Index p = d.X.cols();
@@ -155,7 +159,8 @@ Split make_split(const Dataset& d, uint64_t seed, double val_fraction, double te
     y.resize(Eigen::Index(idx.size()), 1);
     for (size_t r = 0; r < idx.size(); ++r) {
       X.row(Eigen::Index(r)) = ((d.X.row(idx[r]) - mean).array() / sd.array()).matrix();
-      y(Eigen::Index(r), 0) = d.task == LB_TASK_REGRESSION ? (d.y[idx[r]] - s.y_mean) / s.y_std : d.y[idx[r]];
+      y(Eigen::Index(r), 0) =
+          d.task == LB_TASK_REGRESSION ? (d.y[idx[r]] - s.y_mean) / s.y_std : d.y[idx[r]];
     }
   };
   fill(train, s.X_train, s.y_train);

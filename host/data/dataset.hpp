@@ -23,7 +23,7 @@ struct Dataset {
   RowMatrix X;        // n x d
   Eigen::VectorXd y;  // regression value or class index
   std::vector<std::string> feature_names;
-  std::string hash;   // sha256 of the content (X, y, task) as loaded or generated
+  std::string hash;  // sha256 of the content (X, y, task) as loaded or generated
 
   // Model output columns: 1 for regression and binary, K for multiclass.
   int output_cols() const { return task == LB_TASK_MULTICLASS ? n_classes : 1; }
@@ -35,8 +35,8 @@ struct DataError : std::runtime_error {
 };
 
 struct CsvOptions {
-  std::string target;      // column name or 0-based index; empty: the last column
-  std::string task;        // regression|binary|multiclass; empty: inferred
+  std::string target;  // column name or 0-based index; empty: the last column
+  std::string task;    // regression|binary|multiclass; empty: inferred
   bool header = true;
 };
 

@@ -28,14 +28,15 @@ int as_int(const Params& p, const char* k, int lo, int hi) {
   double v = p.at(k);
   if (v != std::floor(v) || v < lo || v > hi)
     throw DataError(std::string("generator parameter ") + k + " = " + format_double(v) +
-                    " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+                    " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                    "]");
   return int(v);
 }
 double in_range(const Params& p, const char* k, double lo, double hi) {
   double v = p.at(k);
   if (!(v >= lo && v <= hi))
-    throw DataError(std::string("generator parameter ") + k + " = " + format_double(v) + " must be in [" +
-                    format_double(lo) + ", " + format_double(hi) + "]");
+    throw DataError(std::string("generator parameter ") + k + " = " + format_double(v) +
+                    " must be in [" + format_double(lo) + ", " + format_double(hi) + "]");
   return v;
 }
 
@@ -101,20 +102,29 @@ Dataset linear_family(const Params& p, Rng& r, bool t_noise) {
     for (int i = 0; i < n; ++i) ss += (ds.y[i] - mean) * (ds.y[i] - mean);
     const double sd = std::sqrt(ss / n);
     for (int i = 0; i < n; ++i)
-      if (r.uniform() < frac) ds.y[i] += (r.uniform() < 0.5 ? -1 : 1) * scale * sd * (1 + r.uniform());
+      if (r.uniform() < frac)
+        ds.y[i] += (r.uniform() < 0.5 ? -1 : 1) * scale * sd * (1 + r.uniform());
   }
   return ds;
 }
 
 const std::vector<Generator>& table() {
   static const std::vector<Generator> t = {
-      {{"linear", "regression", "", "y = Xw + Gaussian noise; a fraction `outliers` of targets shifted by outlier_scale sd"},
-       {{"n", 1000}, {"d", 10}, {"noise", 0.1}, {"outliers", 0}, {"outlier_scale", 10}, {"seed", 0}},
+      {{"linear", "regression", "",
+        "y = Xw + Gaussian noise; a fraction `outliers` of targets shifted by outlier_scale sd"},
+       {{"n", 1000},
+        {"d", 10},
+        {"noise", 0.1},
+        {"outliers", 0},
+        {"outlier_scale", 10},
+        {"seed", 0}},
        [](const Params& p, Rng& r) { return linear_family(p, r, false); }},
-      {{"heavy_tailed", "regression", "", "y = Xw + Student-t noise with df degrees of freedom (df=1: Cauchy)"},
+      {{"heavy_tailed", "regression", "",
+        "y = Xw + Student-t noise with df degrees of freedom (df=1: Cauchy)"},
        {{"n", 1000}, {"d", 10}, {"noise", 0.5}, {"df", 2}, {"seed", 0}},
        [](const Params& p, Rng& r) { return linear_family(p, r, true); }},
-      {{"friedman1", "regression", "", "Friedman #1: 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise, x ~ U(0,1)^d"},
+      {{"friedman1", "regression", "",
+        "Friedman #1: 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise, x ~ U(0,1)^d"},
        {{"n", 1000}, {"d", 10}, {"noise", 1.0}, {"seed", 0}},
        [](const Params& p, Rng& r) {
          const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 5, 100000);
@@ -122,15 +132,17 @@ const std::vector<Generator>& table() {
          for (int i = 0; i < n; ++i) {
            for (int j = 0; j < d; ++j) ds.X(i, j) = r.uniform();
            auto x = ds.X.row(i);
-           ds.y[i] = 10 * std::sin(M_PI * x[0] * x[1]) + 20 * std::pow(x[2] - 0.5, 2) + 10 * x[3] + 5 * x[4] +
-                     p.at("noise") * r.normal();
+           ds.y[i] = 10 * std::sin(M_PI * x[0] * x[1]) + 20 * std::pow(x[2] - 0.5, 2) + 10 * x[3] +
+                     5 * x[4] + p.at("noise") * r.normal();
          }
          return ds;
        }},
-      {{"blobs", "binary/multiclass", "", "k Gaussian blobs, label = row mod k, centers uniform in [-1,1]^d, noise sd"},
+      {{"blobs", "binary/multiclass", "",
+        "k Gaussian blobs, label = row mod k, centers uniform in [-1,1]^d, noise sd"},
        {{"n", 1000}, {"d", 2}, {"k", 3}, {"sd", 0.5}, {"seed", 0}},
        [](const Params& p, Rng& r) {
-         const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000), k = as_int(p, "k", 2, 1000);
+         const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000),
+                   k = as_int(p, "k", 2, 1000);
          const double sd = in_range(p, "sd", 0, 1e6);
          Dataset ds = classification(n, d, k);
          const RowMatrix c = uniform_centers(k, d, 1.0, r);
@@ -140,7 +152,8 @@ const std::vector<Generator>& table() {
          }
          return ds;
        }},
-      {{"imbalanced", "binary", "", "two Gaussian classes, a fraction `ratio` positive, centers `sep` apart"},
+      {{"imbalanced", "binary", "",
+        "two Gaussian classes, a fraction `ratio` positive, centers `sep` apart"},
        {{"n", 2000}, {"d", 5}, {"ratio", 0.05}, {"sep", 1.5}, {"seed", 0}},
        [](const Params& p, Rng& r) {
          const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000);
@@ -149,14 +162,17 @@ const std::vector<Generator>& table() {
          for (int i = 0; i < n; ++i) {
            const bool pos = i < std::max(2, int(std::round(ratio * n)));
            ds.y[i] = pos;
-           for (int j = 0; j < d; ++j) ds.X(i, j) = r.normal() + (pos ? sep / std::sqrt(double(d)) : 0.0);
+           for (int j = 0; j < d; ++j)
+             ds.X(i, j) = r.normal() + (pos ? sep / std::sqrt(double(d)) : 0.0);
          }
          return ds;
        }},
-      {{"label_noise", "binary/multiclass", "", "separable blobs whose labels are flipped to a random other class with rate `flip`"},
+      {{"label_noise", "binary/multiclass", "",
+        "separable blobs whose labels are flipped to a random other class with rate `flip`"},
        {{"n", 1000}, {"d", 5}, {"k", 3}, {"flip", 0.2}, {"seed", 0}},
        [](const Params& p, Rng& r) {
-         const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000), k = as_int(p, "k", 2, 1000);
+         const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000),
+                   k = as_int(p, "k", 2, 1000);
          const double flip = in_range(p, "flip", 0, 1);
          Dataset ds = classification(n, d, k);
          const RowMatrix c = uniform_centers(k, d, 3.0, r);
@@ -279,14 +295,15 @@ GeneratorSpec parse_generator_spec(const std::string& spec) {
     if (t.info.name == out.name) g = &t;
   }
   if (!g)
-    throw DataError("unknown generator '" + out.name + "'" + did_you_mean(out.name, names) + " in dataset '" + spec + "'");
+    throw DataError("unknown generator '" + out.name + "'" + did_you_mean(out.name, names) +
+                    " in dataset '" + spec + "'");
   out.params = g->defaults;
   for (const auto& [k, v] : call.args) {
     if (!out.params.count(k)) {
       std::vector<std::string> keys;
       for (auto& [key, x] : g->defaults) keys.push_back(key);
-      throw DataError("dataset '" + spec + "': " + out.name + " has no parameter '" + k + "'" + did_you_mean(k, keys) +
-                      " (it takes " + params_text(g->defaults) + ")");
+      throw DataError("dataset '" + spec + "': " + out.name + " has no parameter '" + k + "'" +
+                      did_you_mean(k, keys) + " (it takes " + params_text(g->defaults) + ")");
     }
     double x = 0;
     if (!parse_double(v, x) || !std::isfinite(x))
@@ -300,8 +317,9 @@ GeneratorSpec parse_generator_spec(const std::string& spec) {
   const double d = p.count("d") ? double(as_int(p, "d", 1, 100000)) : 2.0;
   if (n * d > kMaxGeneratedValues)
     throw DataError("dataset '" + spec + "': n x d = " + format_double(n * d) + " values (" +
-                    format_double(std::round(n * d * 8 / 1e9 * 10) / 10) + " GB) exceeds the limit of " +
-                    format_double(kMaxGeneratedValues) + " values for generated data");
+                    format_double(std::round(n * d * 8 / 1e9 * 10) / 10) +
+                    " GB) exceeds the limit of " + format_double(kMaxGeneratedValues) +
+                    " values for generated data");
   return out;
 }
 
@@ -313,7 +331,8 @@ Dataset generate(const std::string& spec) {
     if (t.info.name == gs.name) g = &t;
   Rng rng(mix_seed(hash_string(gs.name), uint64_t(gs.params.at("seed"))));
   Dataset d = g->make(gs.params, rng);
-  for (Eigen::Index j = 0; j < d.X.cols(); ++j) d.feature_names.push_back("x" + std::to_string(j + 1));
+  for (Eigen::Index j = 0; j < d.X.cols(); ++j)
+    d.feature_names.push_back("x" + std::to_string(j + 1));
   return d;
 }
 

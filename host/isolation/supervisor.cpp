@@ -4,22 +4,22 @@
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
-#include <poll.h>
 #include <set>
 #include <stdexcept>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace lossbench {
 
@@ -65,7 +65,8 @@ pid_t start_worker(const std::string& exe, std::vector<std::string> args, int wr
 
 // Reads the worker's "S|B|E <hash>" lines until it exits, killing it when a trial stops making
 // progress.
-WorkerEnd watch_worker(pid_t child, int read_fd, double hang_timeout_s, std::set<std::string>& suspects) {
+WorkerEnd watch_worker(pid_t child, int read_fd, double hang_timeout_s,
+                       std::set<std::string>& suspects) {
   WorkerEnd w;
   std::string buf;
   bool eof = false, exited = false;
@@ -88,7 +89,8 @@ WorkerEnd watch_worker(pid_t child, int read_fd, double hang_timeout_s, std::set
           // progress, so a long trial that keeps finishing epochs is never taken for one.
           if (line[0] == 'S' || (line[0] == 'B' && w.in_flight.count(line.substr(2))))
             w.in_flight[line.substr(2)] = std::chrono::steady_clock::now();
-          if (line[0] == 'E') w.in_flight.erase(line.substr(2)), suspects.erase(line.substr(2)), ++w.ended;
+          if (line[0] == 'E')
+            w.in_flight.erase(line.substr(2)), suspects.erase(line.substr(2)), ++w.ended;
         }
       }
     } else if (eof) {
@@ -117,14 +119,14 @@ bool killed_from_outside(int status) {
 constexpr int kMaxExternalKills = 3;
 
 // The trials the supervisor killed for making no progress are `timeout`.
-void record_hangs(const SupervisorOptions& o, WorkerEnd& w, std::set<std::string>& suspects, SupervisorResult& res,
-                  std::ostream& log) {
+void record_hangs(const SupervisorOptions& o, WorkerEnd& w, std::set<std::string>& suspects,
+                  SupervisorResult& res, std::ostream& log) {
   for (const auto& h : w.hung) {
     Store::record_outcome(o.db, h, TrialStatus::Timeout,
                           "no progress for " + format_double(o.hang_timeout_s) +
                               " s (a plugin call did not return); the worker was killed");
-    log << "lossbench: trial " << short_hash(h) << " made no progress for " << format_double(o.hang_timeout_s)
-        << " s: recorded as timeout, worker restarted\n";
+    log << "lossbench: trial " << short_hash(h) << " made no progress for "
+        << format_double(o.hang_timeout_s) << " s: recorded as timeout, worker restarted\n";
     ++res.hung;
     w.in_flight.erase(h);
     suspects.erase(h);
@@ -135,8 +137,8 @@ void record_hangs(const SupervisorOptions& o, WorkerEnd& w, std::set<std::string
 
 SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
   SupervisorResult res;
-  std::map<std::string, int> crashes;    // trial -> crashes while running alone
-  std::set<std::string> suspects;        // to run alone on the next start
+  std::map<std::string, int> crashes;  // trial -> crashes while running alone
+  std::set<std::string> suspects;      // to run alone on the next start
   const std::string solo_file = o.db + ".suspects";
   const std::string exe = (executable_dir() / "lossbench").string();
   int empty_crashes = 0, external_kills = 0;
@@ -147,15 +149,17 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
   // the caller registered once.
   std::vector<std::string> args = {exe, "run"};
   args.insert(args.end(), o.run_args.begin(), o.run_args.end());
-  args.insert(args.end(), {"--internal-solo", solo_file, "--internal-max-memory", std::to_string(o.max_memory),
-                           "--internal-sweep-id", std::to_string(o.sweep_id), "--internal-worker-fd"});
+  args.insert(args.end(),
+              {"--internal-solo", solo_file, "--internal-max-memory", std::to_string(o.max_memory),
+               "--internal-sweep-id", std::to_string(o.sweep_id), "--internal-worker-fd"});
   while (true) {
     {
       std::ofstream f(solo_file, std::ios::trunc);
       for (const auto& h : suspects) f << h << "\n";
     }
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    if (pipe2(fds, O_CLOEXEC) != 0)
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
     std::vector<std::string> worker_args = args;
     worker_args.push_back(std::to_string(fds[1]));
     const pid_t child = start_worker(exe, worker_args, fds[1]);
@@ -164,8 +168,9 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
     close(fds[0]);
 
     const int status = w.status;
-    const bool crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
-                                                 WEXITSTATUS(status) != 130 && !w.in_flight.empty());
+    const bool crashed =
+        WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+                                WEXITSTATUS(status) != 130 && !w.in_flight.empty());
     const bool interrupted = w.forwarded && WIFSIGNALED(status) && WTERMSIG(status) == w.forwarded;
     if ((!crashed && w.hung.empty()) || interrupted) {
       std::remove(solo_file.c_str());
@@ -174,8 +179,9 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
     }
     ++res.restarts;
     if (w.ended > 0) external_kills = 0;
-    const std::string how = WIFSIGNALED(status) ? "killed by " + signal_text(WTERMSIG(status))
-                                                : "exited with status " + std::to_string(WEXITSTATUS(status));
+    const std::string how = WIFSIGNALED(status)
+                                ? "killed by " + signal_text(WTERMSIG(status))
+                                : "exited with status " + std::to_string(WEXITSTATUS(status));
     auto& in_flight = w.in_flight;
     if (!w.hung.empty()) {
       record_hangs(o, w, suspects, res, log);  // the others in flight were innocent: they run again
@@ -183,9 +189,11 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
       // The trials in flight stay `running`, which the next worker re-queues.
       if (++external_kills >= kMaxExternalKills) {
         log << "lossbench: worker " << how << " from outside " << external_kills
-            << " times in a row with no trial finished (the kernel's OOM killer? see dmesg; a lower --max-memory"
+            << " times in a row with no trial finished (the kernel's OOM killer? see dmesg; a "
+               "lower --max-memory"
                " makes a trial's excess its own failure); stopping. The "
-            << in_flight.size() << " trial(s) in flight are left to run: the same command again retries them\n";
+            << in_flight.size()
+            << " trial(s) in flight are left to run: the same command again retries them\n";
         std::remove(solo_file.c_str());
         res.exit_code = 1;
         res.external_kills = external_kills;
@@ -196,13 +204,16 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
     } else if (in_flight.size() == 1) {
       const std::string h = in_flight.begin()->first;
       if (++crashes[h] > o.max_retries) {
-        Store::record_outcome(o.db, h, TrialStatus::Crashed, "worker " + how + " while running this trial alone");
+        Store::record_outcome(o.db, h, TrialStatus::Crashed,
+                              "worker " + how + " while running this trial alone");
         suspects.erase(h);
-        log << "lossbench: worker " << how << " in trial " << short_hash(h) << ": recorded as crashed, worker restarted\n";
+        log << "lossbench: worker " << how << " in trial " << short_hash(h)
+            << ": recorded as crashed, worker restarted\n";
         ++res.crashed;
       } else {
         suspects.insert(h);
-        log << "lossbench: worker " << how << " in trial " << short_hash(h) << ": retrying it alone\n";
+        log << "lossbench: worker " << how << " in trial " << short_hash(h)
+            << ": retrying it alone\n";
       }
     } else if (!in_flight.empty()) {
       for (const auto& [h, t] : in_flight) suspects.insert(h);

@@ -15,10 +15,10 @@ namespace lossbench {
 struct SupervisorOptions {
   std::vector<std::string> run_args;  // the `lossbench run` arguments, passed on to the worker
   std::string db;
-  int max_retries = 1;            // a trial that crashes alone is re-run this many times
-  double hang_timeout_s = 1800;   // a trial with no finished epoch for this long is killed as hung
-  uint64_t max_memory = 0;        // address-space cap of the worker, bytes (0: none)
-  int64_t sweep_id = -1;          // the invocation's sweeps row, its trials registered: workers join it
+  int max_retries = 1;           // a trial that crashes alone is re-run this many times
+  double hang_timeout_s = 1800;  // a trial with no finished epoch for this long is killed as hung
+  uint64_t max_memory = 0;       // address-space cap of the worker, bytes (0: none)
+  int64_t sweep_id = -1;  // the invocation's sweeps row, its trials registered: workers join it
 };
 
 struct SupervisorResult {

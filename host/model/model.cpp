@@ -10,16 +10,21 @@ namespace lossbench {
 
 const char* activation_name(Activation a) {
   switch (a) {
-    case Activation::Identity: return "identity";
-    case Activation::Tanh: return "tanh";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Relu: return "relu";
+    case Activation::Identity:
+      return "identity";
+    case Activation::Tanh:
+      return "tanh";
+    case Activation::Sigmoid:
+      return "sigmoid";
+    case Activation::Relu:
+      return "relu";
   }
   return "?";
 }
 
 Activation parse_activation(const std::string& s) {
-  for (Activation a : {Activation::Identity, Activation::Tanh, Activation::Sigmoid, Activation::Relu})
+  for (Activation a :
+       {Activation::Identity, Activation::Tanh, Activation::Sigmoid, Activation::Relu})
     if (s == activation_name(a)) return a;
   throw std::invalid_argument("unknown activation '" + s + "'" +
                               did_you_mean(s, {"identity", "tanh", "sigmoid", "relu"}));
@@ -38,10 +43,12 @@ ModelSpec ModelSpec::parse(const std::string& text) {
   try {
     call = parse_call(s);
   } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument("model '" + s + "': " + e.what() + " (expected mlp(key=value,...))");
+    throw std::invalid_argument("model '" + s + "': " + e.what() +
+                                " (expected mlp(key=value,...))");
   }
   if (call.name != "mlp")
-    throw std::invalid_argument("unknown model '" + s + "'" + did_you_mean(call.name, {"linear", "mlp"}) +
+    throw std::invalid_argument("unknown model '" + s + "'" +
+                                did_you_mean(call.name, {"linear", "mlp"}) +
                                 " (models: linear, mlp(hidden=64x64,activation=relu,init=he))");
   m.hidden = {64};
   bool init_given = false;
@@ -52,14 +59,16 @@ ModelSpec ModelSpec::parse(const std::string& text) {
         char* end = nullptr;
         long n = std::strtol(w.c_str(), &end, 10);
         if (w.empty() || *end || n < 1 || n > 100000)
-          throw std::invalid_argument("model '" + s + "': hidden=" + v + " must be widths like 64x64");
+          throw std::invalid_argument("model '" + s + "': hidden=" + v +
+                                      " must be widths like 64x64");
         m.hidden.push_back(int(n));
       }
     } else if (k == "activation") {
       m.activation = parse_activation(v);
     } else if (k == "init") {
       if (v != "xavier" && v != "he")
-        throw std::invalid_argument("model '" + s + "': init must be xavier or he, not '" + v + "'");
+        throw std::invalid_argument("model '" + s + "': init must be xavier or he, not '" + v +
+                                    "'");
       m.init = v == "he" ? Init::He : Init::Xavier;
       init_given = true;
     } else {
@@ -132,7 +141,8 @@ void vector_tanh(double* z, Eigen::Index n) {
   namespace ei = Eigen::internal;
   using P = ei::packet_traits<double>::type;
   constexpr Eigen::Index W = ei::packet_traits<double>::size;
-  const P one = ei::pset1<P>(1.0), m2 = ei::pset1<P>(-2.0), zero = ei::pset1<P>(0.0), small = ei::pset1<P>(0.04);
+  const P one = ei::pset1<P>(1.0), m2 = ei::pset1<P>(-2.0), zero = ei::pset1<P>(0.0),
+          small = ei::pset1<P>(0.04);
   const P c3 = ei::pset1<P>(-1.0 / 3), c5 = ei::pset1<P>(2.0 / 15), c7 = ei::pset1<P>(-17.0 / 315),
           c9 = ei::pset1<P>(62.0 / 2835);
   Eigen::Index i = 0;
@@ -141,7 +151,8 @@ void vector_tanh(double* z, Eigen::Index n) {
     const P t = ei::pexp(ei::pmul(m2, a));
     const P far = ei::pdiv(ei::psub(one, t), ei::padd(one, t));
     const P x2 = ei::pmul(a, a);
-    const P near = ei::pmul(a, ei::pmadd(x2, ei::pmadd(x2, ei::pmadd(x2, ei::pmadd(x2, c9, c7), c5), c3), one));
+    const P near = ei::pmul(
+        a, ei::pmadd(x2, ei::pmadd(x2, ei::pmadd(x2, ei::pmadd(x2, c9, c7), c5), c3), one));
     const P r = ei::pselect(ei::pcmp_lt(a, small), near, far);
     ei::pstoreu(z + i, ei::pselect(ei::pcmp_lt(x, zero), ei::pnegate(r), r));
   }
@@ -152,35 +163,52 @@ void vector_tanh(double* z, Eigen::Index n) {
 template <class M>
 void activate(Activation a, M&& z) {
   switch (a) {
-    case Activation::Identity: break;
-    case Activation::Tanh: vector_tanh(z.data(), z.size()); break;
-    case Activation::Sigmoid: z = (1.0 / (1.0 + (-z.array()).exp())); break;
-    case Activation::Relu: z = z.array().max(0.0); break;
+    case Activation::Identity:
+      break;
+    case Activation::Tanh:
+      vector_tanh(z.data(), z.size());
+      break;
+    case Activation::Sigmoid:
+      z = (1.0 / (1.0 + (-z.array()).exp()));
+      break;
+    case Activation::Relu:
+      z = z.array().max(0.0);
+      break;
   }
 }
 // delta *= act'(z), written with the activation's output y.
 template <class D, class Y>
 void times_derivative(Activation a, D&& delta, const Y& y) {
   switch (a) {
-    case Activation::Identity: break;
-    case Activation::Tanh: delta.array() *= 1.0 - y.array().square(); break;
-    case Activation::Sigmoid: delta.array() *= y.array() * (1.0 - y.array()); break;
-    case Activation::Relu: delta.array() *= (y.array() > 0.0).template cast<double>(); break;
+    case Activation::Identity:
+      break;
+    case Activation::Tanh:
+      delta.array() *= 1.0 - y.array().square();
+      break;
+    case Activation::Sigmoid:
+      delta.array() *= y.array() * (1.0 - y.array());
+      break;
+    case Activation::Relu:
+      delta.array() *= (y.array() > 0.0).template cast<double>();
+      break;
   }
 }
 }  // namespace
 
-Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> Model::forward(const Eigen::Ref<const RowMatrix>& X) {
+Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> Model::forward(
+    const Eigen::Ref<const RowMatrix>& X) {
   rows_ = X.rows();
   if (X.cols() != layers_.front().in || X.outerStride() != X.cols())
-    throw std::invalid_argument("forward: input must be contiguous rows of width " + std::to_string(layers_.front().in));
+    throw std::invalid_argument("forward: input must be contiguous rows of width " +
+                                std::to_string(layers_.front().in));
   input_ = X.data();
   for (size_t l = 0; l < layers_.size(); ++l) {
     // The bias first, then the product added onto it: `out = X * W` would zero out first and
     // need a second pass for the bias.
     auto out = act_[l].topRows(rows_);
     const auto bias = b(l, params_);
-    for (Eigen::Index i = 0; i < rows_; ++i) out.row(i) = bias;  // replicate() would divide per element
+    for (Eigen::Index i = 0; i < rows_; ++i)
+      out.row(i) = bias;  // replicate() would divide per element
     if (l == 0)
       out.noalias() += input() * W(l, params_);
     else

@@ -22,8 +22,8 @@ const char* activation_name(Activation a);
 Activation parse_activation(const std::string& s);
 
 struct ModelSpec {
-  std::string text;          // canonical: "linear" or "mlp(hidden=64x64,activation=relu,init=he)"
-  std::vector<int> hidden;   // empty for linear
+  std::string text;         // canonical: "linear" or "mlp(hidden=64x64,activation=relu,init=he)"
+  std::vector<int> hidden;  // empty for linear
   Activation activation = Activation::Relu;
   Init init = Init::He;
   // Parses "linear" or "mlp(...)"; throws std::invalid_argument naming the bad part.
@@ -50,7 +50,8 @@ class Model {
 
   // Forward pass over X (contiguous rows); returns the output block (rows x out), valid until
   // the next forward. Keeps what backward needs, X included: X must outlive backward().
-  Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> forward(const Eigen::Ref<const RowMatrix>& X);
+  Eigen::Block<RowMatrix, Eigen::Dynamic, Eigen::Dynamic, true> forward(
+      const Eigen::Ref<const RowMatrix>& X);
   // Backward from d loss / d output (rows x out, the rows of the last forward) into grads().
   void backward(const double* dout);
   // ||d loss / d (W, b)|| of each layer, from the last backward.

@@ -15,7 +15,6 @@
 namespace lossbench {
 namespace {
 
-
 struct Shape {
   lb_task task;
   int rows;
@@ -23,7 +22,8 @@ struct Shape {
 };
 
 std::string shape_name(const Shape& s) {
-  return std::string(task_name(s.task)) + " " + std::to_string(s.rows) + "x" + std::to_string(s.cols);
+  return std::string(task_name(s.task)) + " " + std::to_string(s.rows) + "x" +
+         std::to_string(s.cols);
 }
 
 // Reports the first failure of a check, or a pass with what was covered.
@@ -74,12 +74,16 @@ namespace {
 std::vector<Shape> shapes_for(const Plugin& p) {
   std::vector<Shape> shapes;
   if (p.supports(LB_TASK_REGRESSION))
-    shapes.insert(shapes.end(), {{LB_TASK_REGRESSION, 1, 1}, {LB_TASK_REGRESSION, 7, 1}, {LB_TASK_REGRESSION, 16, 3}});
+    shapes.insert(
+        shapes.end(),
+        {{LB_TASK_REGRESSION, 1, 1}, {LB_TASK_REGRESSION, 7, 1}, {LB_TASK_REGRESSION, 16, 3}});
   if (p.supports(LB_TASK_BINARY))
-    shapes.insert(shapes.end(), {{LB_TASK_BINARY, 1, 1}, {LB_TASK_BINARY, 8, 1}, {LB_TASK_BINARY, 33, 1}});
-  if (p.supports(LB_TASK_MULTICLASS))
     shapes.insert(shapes.end(),
-                  {{LB_TASK_MULTICLASS, 1, 4}, {LB_TASK_MULTICLASS, 9, 3}, {LB_TASK_MULTICLASS, 32, 10}});
+                  {{LB_TASK_BINARY, 1, 1}, {LB_TASK_BINARY, 8, 1}, {LB_TASK_BINARY, 33, 1}});
+  if (p.supports(LB_TASK_MULTICLASS))
+    shapes.insert(
+        shapes.end(),
+        {{LB_TASK_MULTICLASS, 1, 4}, {LB_TASK_MULTICLASS, 9, 3}, {LB_TASK_MULTICLASS, 32, 10}});
   return shapes;
 }
 
@@ -90,7 +94,8 @@ struct Probe {
   RowMatrix target, pred, g;
   double v = 0;
   bool eval(const RowMatrix& x, const RowMatrix& t, double& value, RowMatrix* grad) {
-    return loss.evaluate(x.data(), t.data(), x.rows(), x.cols(), &value, grad ? grad->data() : nullptr);
+    return loss.evaluate(x.data(), t.data(), x.rows(), x.cols(), &value,
+                         grad ? grad->data() : nullptr);
   }
 };
 
@@ -108,8 +113,8 @@ void check_gradient(Probe& p, Verdict& grad) {
     }
     const double fd = (vp - vm) / (2 * h);
     if (!close(p.g.data()[j], fd, 1e-5, 1e-7)) {
-      grad.fail(shape_name(p.s) + ": element " + std::to_string(j) + " gradient " + format_double(p.g.data()[j]) +
-                " vs finite difference " + format_double(fd));
+      grad.fail(shape_name(p.s) + ": element " + std::to_string(j) + " gradient " +
+                format_double(p.g.data()[j]) + " vs finite difference " + format_double(fd));
       return;
     }
   }
@@ -123,8 +128,8 @@ void check_repeatable(Probe& p, Verdict& repeat, Verdict& value_only) {
   if (v2 != p.v || g2 != p.g) repeat.fail(shape_name(p.s) + ": a second identical call differs");
   p.eval(p.pred, p.target, v3, nullptr);
   if (v3 != p.v)
-    value_only.fail(shape_name(p.s) + ": value without gradient " + format_double(v3) + " differs from " +
-                    format_double(p.v));
+    value_only.fail(shape_name(p.s) + ": value without gradient " + format_double(v3) +
+                    " differs from " + format_double(p.v));
 }
 
 // A batch is a set: permuting rows (with their targets) permutes the gradient rows only.
@@ -142,7 +147,8 @@ void check_permutation(Probe& p, Verdict& permute) {
   p.eval(pp, tp, vperm, &gp);
   bool ok = close(vperm, p.v, 1e-12, 1e-14);
   for (int i = 0; i < s.rows && ok; ++i)
-    for (int c = 0; c < s.cols; ++c) ok = ok && close(gp(i, c), p.g(perm[size_t(i)], c), 1e-10, 1e-14);
+    for (int c = 0; c < s.cols; ++c)
+      ok = ok && close(gp(i, c), p.g(perm[size_t(i)], c), 1e-10, 1e-14);
   if (!ok) permute.fail(shape_name(s) + ": row order changes the loss or gradient");
 }
 
@@ -162,11 +168,13 @@ void check_extremes(Probe& p, std::mt19937_64& rng, Verdict& extreme) {
   for (double scale : {1e3, 1e6}) {
     if (p.s.task != LB_TASK_REGRESSION && scale > 1e3) continue;
     RowMatrix big = random_pred(p.s, rng, 1.0);
-    for (Eigen::Index j = 0; j < big.size(); ++j) big.data()[j] = (big.data()[j] >= 0 ? scale : -scale);
+    for (Eigen::Index j = 0; j < big.size(); ++j)
+      big.data()[j] = (big.data()[j] >= 0 ? scale : -scale);
     double vb = 0;
     RowMatrix gb(p.s.rows, p.s.cols);
     if (!p.eval(big, p.target, vb, &gb) || !std::isfinite(vb) || !gb.allFinite()) {
-      extreme.fail(shape_name(p.s) + ": inputs of +-" + format_double(scale) + " give a non-finite value or gradient" +
+      extreme.fail(shape_name(p.s) + ": inputs of +-" + format_double(scale) +
+                   " give a non-finite value or gradient" +
                    (p.loss.error()[0] ? std::string(": ") + p.loss.error() : ""));
       return;
     }
@@ -210,14 +218,16 @@ std::vector<CheckResult> check_loss(const std::shared_ptr<const Plugin>& p) {
 
   std::vector<CheckResult> out;
   const std::string n = p->name;
-  const std::string covered = std::to_string(shapes.size()) + " shapes (" + tasks_string(p->tasks) + ")";
+  const std::string covered =
+      std::to_string(shapes.size()) + " shapes (" + tasks_string(p->tasks) + ")";
   out.push_back(create.result(n, "creates and evaluates", covered));
   out.push_back(grad.result(n, "gradient = finite differences", covered));
   out.push_back(extreme.result(n, "finite on extreme inputs", "+-1000 logits / 1e6 residuals"));
   out.push_back(repeat.result(n, "repeatable", "bit-identical on a second call"));
   out.push_back(value_only.result(n, "value without gradient", "same value"));
   out.push_back(permute.result(n, "row-order invariant", "value and gradient"));
-  if (any_multiclass) out.push_back(shift.result(n, "logit shift invariant", "constant added to a row"));
+  if (any_multiclass)
+    out.push_back(shift.result(n, "logit shift invariant", "constant added to a row"));
   return out;
 }
 
@@ -318,7 +328,8 @@ std::vector<CheckResult> check_plugin(const std::shared_ptr<const Plugin>& plugi
 
 size_t print_check_table(std::ostream& out, const std::vector<CheckResult>& results) {
   size_t wp = 6, wc = 5, failures = 0;
-  for (const auto& r : results) wp = std::max(wp, r.plugin.size()), wc = std::max(wc, r.check.size());
+  for (const auto& r : results)
+    wp = std::max(wp, r.plugin.size()), wc = std::max(wc, r.check.size());
   out << std::left << std::setw(wp + 2) << "plugin" << std::setw(wc + 2) << "check"
       << "result  detail\n";
   for (const auto& r : results) {

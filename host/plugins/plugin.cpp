@@ -22,8 +22,10 @@ std::string Plugin::where() const { return "plugin '" + name + "' (" + path + ")
 
 const char* kind_name(lb_kind k) {
   switch (k) {
-    case LB_KIND_LOSS: return "loss";
-    case LB_KIND_OPTIMIZER: return "optimizer";
+    case LB_KIND_LOSS:
+      return "loss";
+    case LB_KIND_OPTIMIZER:
+      return "optimizer";
   }
   return "unknown";
 }
@@ -47,7 +49,8 @@ PluginInstance::~PluginInstance() {
 
 void PluginInstance::created(int rc) {
   if (rc != LB_OK || !handle_)
-    throw PluginError(plugin_->where() + ": create failed: " + (err_[0] ? err_ : "no handle returned"));
+    throw PluginError(plugin_->where() +
+                      ": create failed: " + (err_[0] ? err_ : "no handle returned"));
 }
 
 LossInstance::LossInstance(std::shared_ptr<const Plugin> plugin, const std::vector<double>& hp,
@@ -55,10 +58,11 @@ LossInstance::LossInstance(std::shared_ptr<const Plugin> plugin, const std::vect
     : PluginInstance(std::move(plugin)) {
   if (!plugin_->is_loss()) throw PluginError(plugin_->where() + " is not a loss");
   if (!plugin_->supports(task))
-    throw PluginError(plugin_->where() + " does not support " + task_name(task) +
-                      " (supports " + tasks_string(plugin_->tasks) + ")");
+    throw PluginError(plugin_->where() + " does not support " + task_name(task) + " (supports " +
+                      tasks_string(plugin_->tasks) + ")");
   validate_hyperparams(*plugin_, hp);
-  created(plugin_->desc->loss_create(hp.data(), hp.size(), task, max_rows, cols, &handle_, err_, sizeof err_));
+  created(plugin_->desc->loss_create(hp.data(), hp.size(), task, max_rows, cols, &handle_, err_,
+                                     sizeof err_));
 }
 
 OptimizerInstance::OptimizerInstance(std::shared_ptr<const Plugin> plugin,

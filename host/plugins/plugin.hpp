@@ -36,7 +36,7 @@ struct Plugin {
   std::string sha256;
   uint32_t abi_major;
   uint32_t abi_minor;
-  const lb_plugin* desc;             // points into the library, valid while `library` lives
+  const lb_plugin* desc;  // points into the library, valid while `library` lives
   std::shared_ptr<const Library> library;
 
   bool is_loss() const { return kind == LB_KIND_LOSS; }
@@ -64,9 +64,12 @@ class PluginInstance {
   const char* error() const { return err_; }
 
  protected:
-  explicit PluginInstance(std::shared_ptr<const Plugin> plugin) : plugin_(std::move(plugin)) { err_[0] = '\0'; }
+  explicit PluginInstance(std::shared_ptr<const Plugin> plugin) : plugin_(std::move(plugin)) {
+    err_[0] = '\0';
+  }
   ~PluginInstance();
-  // After create: throws PluginError with the plugin's message unless it returned LB_OK and a handle.
+  // After create: throws PluginError with the plugin's message unless it returned LB_OK and a
+  // handle.
   void created(int rc);
 
   std::shared_ptr<const Plugin> plugin_;

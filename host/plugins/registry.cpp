@@ -45,7 +45,8 @@ std::string quoted(const char* s) { return s ? "'" + std::string(s) + "'" : "(nu
 // own sizeof would land in the middle of the second descriptor.
 const lb_plugin& plugin_at(const lb_library& lib, uint32_t i) {
   const size_t stride = i == 0 ? 0 : lib.plugins[0].struct_size;
-  return *reinterpret_cast<const lb_plugin*>(reinterpret_cast<const char*>(lib.plugins) + i * stride);
+  return *reinterpret_cast<const lb_plugin*>(reinterpret_cast<const char*>(lib.plugins) +
+                                             i * stride);
 }
 
 // Empty string when the descriptor is usable, else what is wrong with it.
@@ -111,7 +112,8 @@ std::string open_library(const std::string& path, boost::dll::shared_library& li
   if (!desc) return "entry symbol returned no descriptor";
   const std::string host_abi =
       std::to_string(LOSSBENCH_ABI_MAJOR) + "." + std::to_string(LOSSBENCH_ABI_MINOR);
-  const std::string its_abi = std::to_string(desc->abi_major) + "." + std::to_string(desc->abi_minor);
+  const std::string its_abi =
+      std::to_string(desc->abi_major) + "." + std::to_string(desc->abi_minor);
   if (desc->abi_major != LOSSBENCH_ABI_MAJOR)
     return "built for plugin ABI " + its_abi + ", but this host speaks ABI " + host_abi +
            " (rebuild the plugin against this host's SDK)";
@@ -131,8 +133,9 @@ std::string open_library(const std::string& path, boost::dll::shared_library& li
     const lb_plugin& p = plugin_at(*desc, i);
     std::string problem = descriptor_problem(p, i);
     if (problem.empty() && p.struct_size != stride)
-      problem = "plugin #" + std::to_string(i) + ": descriptor of " + std::to_string(p.struct_size) +
-                " bytes, but plugin #0's is " + std::to_string(stride) + " (one header for the whole array)";
+      problem = "plugin #" + std::to_string(i) + ": descriptor of " +
+                std::to_string(p.struct_size) + " bytes, but plugin #0's is " +
+                std::to_string(stride) + " (one header for the whole array)";
     if (problem.empty() && !in_file.insert(p.name).second)
       problem = "plugin '" + std::string(p.name) + "' declared twice in this library";
     if (!problem.empty()) return "invalid descriptor: " + problem;
@@ -323,15 +326,16 @@ std::shared_ptr<const Plugin> Registry::require(std::string_view name, lb_kind k
   const std::string what = kind_name(kind);
   auto amb = ambiguous_.find(name);
   if (amb != ambiguous_.end())
-    throw PluginError(what + " '" + std::string(name) + "' is provided by both " +
-                      amb->second[0] + " and " + amb->second[1] + "; rename one of them");
+    throw PluginError(what + " '" + std::string(name) + "' is provided by both " + amb->second[0] +
+                      " and " + amb->second[1] + "; rename one of them");
   auto p = find(name);
   if (p && p->kind == kind) return p;
   auto article = [](lb_kind k) { return k == LB_KIND_LOSS ? "a loss" : "an optimizer"; };
   if (p)
     throw PluginError("'" + std::string(name) + "' is " + article(p->kind) + ", not " +
                       article(kind) + " (" + p->path + ")");
-  std::string msg = "unknown " + what + " '" + std::string(name) + "'" + did_you_mean(name, names(kind));
+  std::string msg =
+      "unknown " + what + " '" + std::string(name) + "'" + did_you_mean(name, names(kind));
   if (!failures_.empty())
     msg += "; " + std::to_string(failures_.size()) +
            " plugin file(s) failed to load, see 'lossbench plugins'";

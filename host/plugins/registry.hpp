@@ -62,5 +62,4 @@ std::vector<std::filesystem::path> plugin_search_path(const std::vector<std::str
 // A registry loaded from plugin_search_path(extra_dirs).
 Registry load_plugins(const std::vector<std::string>& extra_dirs);
 
-
 }  // namespace lossbench

@@ -6,19 +6,19 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-#include <unistd.h>
 
 namespace lossbench {
 
@@ -105,7 +105,9 @@ Connection open_connection(const std::string& path, int flags) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   Connection db(raw);
-  if (rc != SQLITE_OK) throw StoreError(path + ": cannot open database: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  if (rc != SQLITE_OK)
+    throw StoreError(path +
+                     ": cannot open database: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
   sqlite3_busy_timeout(raw, 10000);
   return db;
 }
@@ -141,8 +143,9 @@ Store::Store(const std::string& path) : path_(path) {
   try {
     const int version = schema_version();
     if (version > 1 && version != kSchemaVersion)
-      throw StoreError("database has schema version " + std::to_string(version) + ", this lossbench writes " +
-                       std::to_string(kSchemaVersion) + "; use another --db");
+      throw StoreError("database has schema version " + std::to_string(version) +
+                       ", this lossbench writes " + std::to_string(kSchemaVersion) +
+                       "; use another --db");
     // Pages stay at SQLite's 4 KiB: 64 KiB pages took 1.3-1.5x the curve rows a second in
     // bench/, but every small commit (a trial starting) then writes whole 64 KiB pages, and S1
     // ran 5-10% slower beside them.
@@ -152,7 +155,8 @@ Store::Store(const std::string& path) : path_(path) {
     exec("PRAGMA foreign_keys=ON");
     if (version == 1) upgrade_schema_1_to_2();
     exec(schema_sql());
-    exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + std::to_string(kSchemaVersion) + "')");
+    exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" +
+         std::to_string(kSchemaVersion) + "')");
   } catch (const StoreError& e) {
     db_.reset();
     throw StoreError(path + ": " + e.what());
@@ -165,15 +169,20 @@ Store::Store(const std::string& path) : path_(path) {
 int Store::schema_version() {
   int64_t objects = 0, meta = 0;
   try {
-    Stmt tables(db_.get(), "SELECT count(*), coalesce(sum(type = 'table' AND name = 'meta'), 0) FROM sqlite_master");
+    Stmt tables(
+        db_.get(),
+        "SELECT count(*), coalesce(sum(type = 'table' AND name = 'meta'), 0) FROM sqlite_master");
     if (tables.step()) objects = tables.integer(0), meta = tables.integer(1);
   } catch (const StoreError& e) {
     throw StoreError(std::string("not a lossbench database (") + e.what() + ")");
   }
   if (objects == 0) return 0;
-  if (meta == 0) throw StoreError("an SQLite database of another program (no lossbench meta table); use another --db");
+  if (meta == 0)
+    throw StoreError(
+        "an SQLite database of another program (no lossbench meta table); use another --db");
   Stmt v(db_.get(), "SELECT value FROM meta WHERE key = 'schema_version'");
-  if (!v.step()) return kSchemaVersion;  // a meta table without a version: ours, from before versions
+  if (!v.step())
+    return kSchemaVersion;  // a meta table without a version: ours, from before versions
   const std::string text = v.text(0);
   double n = 0;
   if (!parse_double(text, n) || n != std::floor(n) || n < 1)
@@ -209,14 +218,15 @@ void Store::upgrade_schema_1_to_2() {
     for (const auto& m : metric_names()) {
       const std::string col = split + m, json = std::string(split) + "metrics";
       add += "ALTER TABLE curves ADD COLUMN " + col + " REAL;\n";
-      fill += std::string(fill.empty() ? "" : ", ") + col + " = CASE WHEN json_valid(" + json + ") THEN json_extract(" +
-              json + ", '$." + m + "') END";
+      fill += std::string(fill.empty() ? "" : ", ") + col + " = CASE WHEN json_valid(" + json +
+              ") THEN json_extract(" + json + ", '$." + m + "') END";
     }
   exec("BEGIN IMMEDIATE");
   try {
     exec(add);
     exec("UPDATE curves SET " + fill);
-    exec("ALTER TABLE curves DROP COLUMN val_metrics; ALTER TABLE curves DROP COLUMN test_metrics;");
+    exec(
+        "ALTER TABLE curves DROP COLUMN val_metrics; ALTER TABLE curves DROP COLUMN test_metrics;");
     exec("UPDATE meta SET value = '2' WHERE key = 'schema_version'");
     exec("COMMIT");
   } catch (const StoreError& e) {
@@ -227,7 +237,9 @@ void Store::upgrade_schema_1_to_2() {
 
 int64_t Store::begin_sweep(const std::string& spec, size_t trials, size_t skipped) {
   std::lock_guard<std::mutex> lock(db_mu_);
-  Stmt s(db_.get(), "INSERT INTO sweeps(spec, host_version, machine, started_at, trials, skipped) VALUES (?,?,?,?,?,?)");
+  Stmt s(db_.get(),
+         "INSERT INTO sweeps(spec, host_version, machine, started_at, trials, skipped) VALUES "
+         "(?,?,?,?,?,?)");
   s.bind(1, spec).bind(2, LOSSBENCH_VERSION).bind(3, machine_description()).bind(4, now_utc());
   s.bind(5, int64_t(trials)).bind(6, int64_t(skipped)).run();
   return sqlite3_last_insert_rowid(db_.get());
@@ -235,35 +247,59 @@ int64_t Store::begin_sweep(const std::string& spec, size_t trials, size_t skippe
 
 void Store::end_sweep(int64_t id) {
   std::lock_guard<std::mutex> lock(db_mu_);
-  Stmt(db_.get(), "UPDATE sweeps SET ended_at = ? WHERE id = ?").bind(1, now_utc()).bind(2, id).run();
+  Stmt(db_.get(), "UPDATE sweeps SET ended_at = ? WHERE id = ?")
+      .bind(1, now_utc())
+      .bind(2, id)
+      .run();
 }
 
 void Store::record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) {
   std::lock_guard<std::mutex> lock(db_mu_);
-  Stmt s(db_.get(), "INSERT OR IGNORE INTO plugins(name, kind, path, sha256, abi) VALUES (?,?,?,?,?)");
+  Stmt s(db_.get(),
+         "INSERT OR IGNORE INTO plugins(name, kind, path, sha256, abi) VALUES (?,?,?,?,?)");
   for (const auto& p : plugins)
-    s.bind(1, p->name).bind(2, kind_name(p->kind)).bind(3, p->path).bind(4, p->sha256)
-        .bind(5, std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor)).run();
+    s.bind(1, p->name)
+        .bind(2, kind_name(p->kind))
+        .bind(3, p->path)
+        .bind(4, p->sha256)
+        .bind(5, std::to_string(p->abi_major) + "." + std::to_string(p->abi_minor))
+        .run();
 }
 
-std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force,
-                                         const std::set<std::string>& retry) {
+std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials,
+                                         bool force, const std::set<std::string>& retry) {
   std::lock_guard<std::mutex> lock(db_mu_);
   exec("BEGIN IMMEDIATE");
   std::set<std::string> finished;
   try {
     Stmt ins(db_.get(),
-             "INSERT OR IGNORE INTO trials(config_hash, sweep_id, dataset, dataset_hash, task, model, loss, loss_params,"
-             " optimizer, optimizer_params, lr, seed, epochs, batch_size, schedule, metric, higher_is_better, target)"
+             "INSERT OR IGNORE INTO trials(config_hash, sweep_id, dataset, dataset_hash, task, "
+             "model, loss, loss_params,"
+             " optimizer, optimizer_params, lr, seed, epochs, batch_size, schedule, metric, "
+             "higher_is_better, target)"
              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     Stmt status(db_.get(), "SELECT status FROM trials WHERE config_hash = ?");
-    Stmt reset(db_.get(), "UPDATE trials SET status = 'pending', message = NULL, sweep_id = ? WHERE config_hash = ?");
-    Stmt drop_curve(db_.get(), "DELETE FROM curves WHERE trial_id = (SELECT id FROM trials WHERE config_hash = ?)");
+    Stmt reset(
+        db_.get(),
+        "UPDATE trials SET status = 'pending', message = NULL, sweep_id = ? WHERE config_hash = ?");
+    Stmt drop_curve(
+        db_.get(),
+        "DELETE FROM curves WHERE trial_id = (SELECT id FROM trials WHERE config_hash = ?)");
     for (const auto& t : trials) {
       const Dataset& d = t.data->data;
-      ins.bind(1, t.hash).bind(2, sweep_id).bind(3, d.spec).bind(4, d.hash).bind(5, task_name(d.task));
-      ins.bind(6, t.model.text).bind(7, t.loss->name).bind(8, t.loss_params_json()).bind(9, t.optimizer->name);
-      ins.bind(10, t.optimizer_params_json()).bind(11, t.lr).bind(12, int64_t(t.seed)).bind(13, int64_t(t.epochs));
+      ins.bind(1, t.hash)
+          .bind(2, sweep_id)
+          .bind(3, d.spec)
+          .bind(4, d.hash)
+          .bind(5, task_name(d.task));
+      ins.bind(6, t.model.text)
+          .bind(7, t.loss->name)
+          .bind(8, t.loss_params_json())
+          .bind(9, t.optimizer->name);
+      ins.bind(10, t.optimizer_params_json())
+          .bind(11, t.lr)
+          .bind(12, int64_t(t.seed))
+          .bind(13, int64_t(t.epochs));
       ins.bind(14, int64_t(t.batch_size)).bind(15, t.schedule.text()).bind(16, t.metric);
       ins.bind(17, int64_t(higher_is_better(t.metric))).bind(18, t.target).run();
       status.bind(1, t.hash);
@@ -305,7 +341,8 @@ void Store::mark_running(const std::string& hash) {
 
 void Store::flush() {
   std::unique_lock<std::mutex> lock(mu_);
-  drained_.wait(lock, [&] { return (queue_.empty() && running_.empty() && !busy_) || !error_.empty(); });
+  drained_.wait(lock,
+                [&] { return (queue_.empty() && running_.empty() && !busy_) || !error_.empty(); });
   if (!error_.empty()) throw StoreError(path_ + ": " + error_);
 }
 
@@ -327,7 +364,9 @@ void Store::writer_loop() {
       if (error_.empty()) {
         if (!running.empty()) {
           exec("BEGIN IMMEDIATE");
-          Stmt s(db_.get(), "UPDATE trials SET status = 'running', started_at = ? WHERE config_hash = ? AND status = 'pending'");
+          Stmt s(db_.get(),
+                 "UPDATE trials SET status = 'running', started_at = ? WHERE config_hash = ? AND "
+                 "status = 'pending'");
           for (const auto& h : running) s.bind(1, now_utc()).bind(2, h).run();
           exec("COMMIT");
         }
@@ -358,8 +397,9 @@ void Store::writer_loop() {
 // either whole or absent. Statements are prepared once a batch; curve rows are the volume.
 void Store::write(const std::deque<TrialResult>& batch) {
   static const std::string insert_curve = [] {
-    std::string cols = "trial_id, epoch, step, examples, wall_ms, cpu_ms, train_loss, val_loss, val_metric,"
-                       " test_metric, grad_norm, layer_grad_norms";
+    std::string cols =
+        "trial_id, epoch, step, examples, wall_ms, cpu_ms, train_loss, val_loss, val_metric,"
+        " test_metric, grad_norm, layer_grad_norms";
     size_t n = 12;
     for (const char* split : {"val_", "test_"})
       for (const auto& m : metric_names()) cols += std::string(", ") + split + m, ++n;
@@ -370,10 +410,13 @@ void Store::write(const std::deque<TrialResult>& batch) {
   Stmt id(db_.get(), "SELECT id FROM trials WHERE config_hash = ?");
   Stmt del(db_.get(), "DELETE FROM curves WHERE trial_id = ?");
   Stmt c(db_.get(), insert_curve.c_str());
-  Stmt u(db_.get(),
-         "UPDATE trials SET status=?, message=?, diverged_step=?, steps=?, wall_ms=?, cpu_ms=?, steps_per_s=?,"
-         " final_val=?, final_test=?, best_val=?, best_val_epoch=?, test_at_best_val=?, epochs_to_target=?,"
-         " time_to_target_ms=?, final_val_metrics=?, final_test_metrics=?, finished_at=? WHERE id=?");
+  Stmt u(
+      db_.get(),
+      "UPDATE trials SET status=?, message=?, diverged_step=?, steps=?, wall_ms=?, cpu_ms=?, "
+      "steps_per_s=?,"
+      " final_val=?, final_test=?, best_val=?, best_val_epoch=?, test_at_best_val=?, "
+      "epochs_to_target=?,"
+      " time_to_target_ms=?, final_val_metrics=?, final_test_metrics=?, finished_at=? WHERE id=?");
   const int first_metric = 13, n_metrics = int(kMetricCount);
   std::string norms;
   for (const auto& r : batch) {
@@ -384,8 +427,15 @@ void Store::write(const std::deque<TrialResult>& batch) {
     del.bind(1, trial_id).run();
     for (const auto& p : r.curve) {
       norms_json(p.layer_grad_norms, norms);
-      c.bind(1, trial_id).bind(2, int64_t(p.epoch)).bind(3, int64_t(p.step)).bind(4, int64_t(p.examples));
-      c.bind(5, p.wall_ms).bind(6, p.cpu_ms).bind(7, p.train_loss).bind(8, p.val_loss).bind(9, p.val_metric);
+      c.bind(1, trial_id)
+          .bind(2, int64_t(p.epoch))
+          .bind(3, int64_t(p.step))
+          .bind(4, int64_t(p.examples));
+      c.bind(5, p.wall_ms)
+          .bind(6, p.cpu_ms)
+          .bind(7, p.train_loss)
+          .bind(8, p.val_loss)
+          .bind(9, p.val_metric);
       c.bind(10, p.test_metric).bind(11, p.grad_norm).bind_static(12, norms);
       const auto v = p.val.values(), t = p.test.values();
       for (int i = 0; i < n_metrics; ++i) {
@@ -395,13 +445,22 @@ void Store::write(const std::deque<TrialResult>& batch) {
       c.run();
     }
     u.bind(1, status_name(r.status)).bind(2, r.message);
-    if (r.diverged_step >= 0) u.bind(3, r.diverged_step); else u.bind_null(3);
+    if (r.diverged_step >= 0)
+      u.bind(3, r.diverged_step);
+    else
+      u.bind_null(3);
     u.bind(4, int64_t(r.steps)).bind(5, r.wall_ms).bind(6, r.cpu_ms);
     u.bind(7, r.wall_ms > 0 ? double(r.steps) / (r.wall_ms / 1e3) : NAN);
     u.bind(8, r.final_val).bind(9, r.final_test).bind(10, r.best_val);
-    if (r.best_val_epoch >= 0) u.bind(11, int64_t(r.best_val_epoch)); else u.bind_null(11);
+    if (r.best_val_epoch >= 0)
+      u.bind(11, int64_t(r.best_val_epoch));
+    else
+      u.bind_null(11);
     u.bind(12, r.test_at_best_val);
-    if (r.epochs_to_target >= 0) u.bind(13, int64_t(r.epochs_to_target)); else u.bind_null(13);
+    if (r.epochs_to_target >= 0)
+      u.bind(13, int64_t(r.epochs_to_target));
+    else
+      u.bind_null(13);
     u.bind(14, r.time_to_target_ms);
     u.bind(15, r.final_val_metrics).bind(16, r.final_test_metrics);
     u.bind(17, now_utc()).bind(18, trial_id).run();
@@ -414,9 +473,15 @@ void Store::record_outcome(const std::string& path, const std::string& hash, Tri
   try {
     Stmt who(db.get(), "SELECT loss, optimizer FROM trials WHERE config_hash = ?");
     who.bind(1, hash);
-    std::string plugins = who.step() ? " (loss " + who.text(0) + ", optimizer " + who.text(1) + ")" : "";
-    Stmt u(db.get(), "UPDATE trials SET status = ?, message = ?, finished_at = ? WHERE config_hash = ?");
-    u.bind(1, status_name(status)).bind(2, message + plugins).bind(3, now_utc()).bind(4, hash).run();
+    std::string plugins =
+        who.step() ? " (loss " + who.text(0) + ", optimizer " + who.text(1) + ")" : "";
+    Stmt u(db.get(),
+           "UPDATE trials SET status = ?, message = ?, finished_at = ? WHERE config_hash = ?");
+    u.bind(1, status_name(status))
+        .bind(2, message + plugins)
+        .bind(3, now_utc())
+        .bind(4, hash)
+        .run();
   } catch (const StoreError& e) {
     throw StoreError(path + ": " + e.what());
   }
@@ -429,12 +494,14 @@ std::string flock_holder(int fd) {
   struct stat st {};
   if (fstat(fd, &st) != 0) return "";
   char id[64];
-  std::snprintf(id, sizeof id, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+  std::snprintf(id, sizeof id, "%02x:%02x:%lu", major(st.st_dev), minor(st.st_dev),
+                (unsigned long)st.st_ino);
   std::ifstream locks("/proc/locks");
   for (std::string line; std::getline(locks, line);) {
     std::istringstream in(line);
     std::string n, type, mode, access, pid, file;
-    if (in >> n >> type >> mode >> access >> pid >> file && type == "FLOCK" && file == id) return pid;
+    if (in >> n >> type >> mode >> access >> pid >> file && type == "FLOCK" && file == id)
+      return pid;
   }
   return "";
 }
@@ -451,7 +518,8 @@ RunLock::RunLock(const std::string& db_path) {
     const std::string pid = flock_holder(fd_);
     ::close(fd_);  // no SQLite connection is open yet: closing drops no POSIX lock of ours
     fd_ = -1;
-    throw StoreError(db_path + " is in use by another lossbench run (pid " + (pid.empty() ? "unknown" : pid) +
+    throw StoreError(db_path + " is in use by another lossbench run (pid " +
+                     (pid.empty() ? "unknown" : pid) +
                      "); wait for it to finish or use another --db");
   }
   // SQLite keeps the WAL beside the name it was given: through a second hard link a run would
@@ -460,9 +528,10 @@ RunLock::RunLock(const std::string& db_path) {
   if (fstat(fd_, &st) == 0 && st.st_nlink > 1) {
     ::close(fd_);
     fd_ = -1;
-    throw StoreError(db_path + " has " + std::to_string(st.st_nlink) +
-                     " hard links, and SQLite's journal beside each name would lose the other's trials;"
-                     " remove the other links (or copy the file) and use one name");
+    throw StoreError(
+        db_path + " has " + std::to_string(st.st_nlink) +
+        " hard links, and SQLite's journal beside each name would lose the other's trials;"
+        " remove the other links (or copy the file) and use one name");
   }
 }
 
@@ -524,8 +593,9 @@ std::vector<std::vector<std::string>> Store::query(const std::string& path, cons
   // files), so the file alone is the whole database: read it as immutable.
   if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
     rows.clear();
-    rc = run_query(open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI).get(), sql, rows,
-                   columns, err);
+    rc = run_query(
+        open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI).get(), sql,
+        rows, columns, err);
   }
   if (rc != SQLITE_OK) throw StoreError(path + ": " + err);
   return rows;

@@ -46,8 +46,8 @@ class Store final : public ResultSink {
   // Inserts the not-yet-known trials as pending (one transaction); returns the hashes whose
   // trials are already finished (done, diverged, failed, timeout), which need not run again.
   // With force, or for a status in retry, those are reset to pending instead.
-  std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force,
-                                    const std::set<std::string>& retry = {}) override;
+  std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials,
+                                    bool force, const std::set<std::string>& retry = {}) override;
 
   // Queues a result for the writer thread; returns at once.
   void submit(TrialResult result) override;
@@ -70,7 +70,8 @@ class Store final : public ResultSink {
   }
 
   // For the status/top commands and tests: runs a query and returns rows of text cells.
-  static std::vector<std::vector<std::string>> query(const std::string& path, const std::string& sql,
+  static std::vector<std::vector<std::string>> query(const std::string& path,
+                                                     const std::string& sql,
                                                      std::vector<std::string>* columns = nullptr);
 
  private:

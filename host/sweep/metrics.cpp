@@ -36,7 +36,10 @@ double macro(const Tally& t, Macro what) {
     ++labels;
     const double p = t.predicted[c] > 0 ? t.tp[c] / t.predicted[c] : 0;
     const double r = t.actual[c] > 0 ? t.tp[c] / t.actual[c] : 0;
-    sum += what == Macro::Precision ? p : what == Macro::Recall ? r : p + r > 0 ? 2 * p * r / (p + r) : 0;
+    sum += what == Macro::Precision ? p
+           : what == Macro::Recall  ? r
+           : p + r > 0              ? 2 * p * r / (p + r)
+                                    : 0;
   }
   return sum / labels;
 }
@@ -77,7 +80,9 @@ bool metric_applies(const MetricDef& m, lb_task task) {
   return (m.task == MetricTask::Regression) == (task == LB_TASK_REGRESSION);
 }
 
-const char* default_metric(lb_task task) { return task == LB_TASK_REGRESSION ? "rmse" : "accuracy"; }
+const char* default_metric(lb_task task) {
+  return task == LB_TASK_REGRESSION ? "rmse" : "accuracy";
+}
 
 std::string lower_is_better_sql_list() {
   std::string s;
@@ -95,15 +100,16 @@ std::string Metrics::json(lb_task task) const {
   for (size_t i = 0; i < kMetricCount; ++i) {
     if (!metric_applies(kMetrics[i], task)) continue;
     if (s.size() > 1) s += ",";
-    s += std::string("\"") + kMetrics[i].name + "\":" + (std::isfinite(values_[i]) ? format_double(values_[i]) : "null");
+    s += std::string("\"") + kMetrics[i].name +
+         "\":" + (std::isfinite(values_[i]) ? format_double(values_[i]) : "null");
   }
   return s + "}";
 }
 
 namespace {
 
-Tally regression_tally(const Eigen::Ref<const RowMatrix>& out, const Eigen::Ref<const RowMatrix>& y, double y_mean,
-                       double y_std) {
+Tally regression_tally(const Eigen::Ref<const RowMatrix>& out, const Eigen::Ref<const RowMatrix>& y,
+                       double y_mean, double y_std) {
   Tally t;
   const Eigen::Index n = out.rows();
   t.n = double(n);
@@ -119,14 +125,16 @@ Tally regression_tally(const Eigen::Ref<const RowMatrix>& out, const Eigen::Ref<
   return t;
 }
 
-Tally classification_tally(int k, const Eigen::Ref<const RowMatrix>& out, const Eigen::Ref<const RowMatrix>& y) {
+Tally classification_tally(int k, const Eigen::Ref<const RowMatrix>& out,
+                           const Eigen::Ref<const RowMatrix>& y) {
   Tally t;
   t.n = double(out.rows());
   t.tp.assign(size_t(k), 0), t.predicted.assign(size_t(k), 0), t.actual.assign(size_t(k), 0);
   for (Eigen::Index i = 0; i < out.rows(); ++i) {
     const double yl = y(i, 0);
     if (!(yl >= 0 && yl < k))
-      throw std::invalid_argument("class label " + format_double(yl) + " outside [0, " + std::to_string(k) + ")");
+      throw std::invalid_argument("class label " + format_double(yl) + " outside [0, " +
+                                  std::to_string(k) + ")");
     const int label = int(yl);
     int pred;
     double conf, p_true;

@@ -19,7 +19,8 @@ namespace lossbench {
 struct Tally {
   static constexpr int kBins = 15;  // ECE with 15 equal-width confidence bins (Guo et al., 2017)
   double n = 0;
-  double se = 0, ae = 0, ss = 0;  // regression: squared and absolute errors, sum of squares about the mean
+  double se = 0, ae = 0,
+         ss = 0;  // regression: squared and absolute errors, sum of squares about the mean
   double correct = 0, log_loss = 0;
   std::vector<double> tp, predicted, actual;  // per class
   std::array<double, kBins> bin_conf{}, bin_acc{}, bin_n{};

@@ -9,6 +9,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -19,7 +20,6 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
-#include <unistd.h>
 
 namespace lossbench {
 
@@ -59,9 +59,10 @@ std::string SweepSpec::text() const {
   std::vector<std::string> lr, sd;
   for (double x : lrs) lr.push_back(format_double(x));
   for (auto x : seeds) sd.push_back(std::to_string(x));
-  s << "datasets=" << list_text(datasets) << "\nmodels=" << join(models, ";") << "\nlosses=" << list_text(losses)
-    << "\noptimizers=" << list_text(optimizers) << "\nlr=" << list_text(lr) << "\nseeds=" << list_text(sd)
-    << "\nepochs=" << epochs << "\nbatch_size=" << batch_size << "\nschedule=" << schedule.text()
+  s << "datasets=" << list_text(datasets) << "\nmodels=" << join(models, ";")
+    << "\nlosses=" << list_text(losses) << "\noptimizers=" << list_text(optimizers)
+    << "\nlr=" << list_text(lr) << "\nseeds=" << list_text(sd) << "\nepochs=" << epochs
+    << "\nbatch_size=" << batch_size << "\nschedule=" << schedule.text()
     << "\neval_every=" << eval_every << "\ntime_budget=" << time_budget_s << "\nmetric=" << metric;
   for (const auto& [plugin, hps] : hyperparams)
     for (const auto& [name, values] : hps) {
@@ -86,7 +87,8 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
   if (auto_losses)
     for (const auto& p : registry.of_kind(LB_KIND_LOSS))
       if (std::find(losses.begin(), losses.end(), p) == losses.end()) losses.push_back(p);
-  for (const auto& o : spec.optimizers) optimizers.push_back(registry.require(o, LB_KIND_OPTIMIZER));
+  for (const auto& o : spec.optimizers)
+    optimizers.push_back(registry.require(o, LB_KIND_OPTIMIZER));
   for (const auto& [key, hps] : spec.hyperparams) {
     const auto dot = key.find('.');
     const std::string kind = key.substr(0, dot), name = key.substr(dot + 1);
@@ -95,8 +97,9 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
     for (const auto& h : p->hyperparams) declared.push_back(h.name);
     for (const auto& [hp, values] : hps)
       if (p->hyperparam_index(hp) < 0)
-        throw PluginError("[" + key + "] " + hp + ": " + p->where() + " has no hyperparameter '" + hp + "'" +
-                          did_you_mean(hp, declared) + (declared.empty() ? " (it has none)" : ""));
+        throw PluginError("[" + key + "] " + hp + ": " + p->where() + " has no hyperparameter '" +
+                          hp + "'" + did_you_mean(hp, declared) +
+                          (declared.empty() ? " (it has none)" : ""));
   }
   std::vector<ModelSpec> models;
   for (const auto& m : spec.models) models.push_back(ModelSpec::parse(m));
@@ -108,7 +111,8 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
       pd->data = load_dataset(ds);
       pd->split = make_split(pd->data, 0);
     } catch (const std::bad_alloc&) {
-      throw DataError("dataset '" + ds + "': out of memory while loading it (raise --max-memory, or use less data)");
+      throw DataError("dataset '" + ds +
+                      "': out of memory while loading it (raise --max-memory, or use less data)");
     }
     plan.data.push_back(std::move(pd));
   }
@@ -117,16 +121,17 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
   size_t loss_cells = 0, opt_cells = 0;
   for (const auto& l : losses) loss_cells += loss_grids.emplace_back(hp_grid(*l, spec)).size();
   for (const auto& o : optimizers) opt_cells += opt_grids.emplace_back(hp_grid(*o, spec)).size();
-  plan.axes = {{"datasets", spec.datasets.size()}, {"models", models.size()},
-               {"losses (x hyperparameters)", loss_cells}, {"optimizers (x hyperparameters)", opt_cells},
-               {"learning rates", spec.lrs.size()}, {"seeds", spec.seeds.size()}};
+  plan.axes = {
+      {"datasets", spec.datasets.size()},         {"models", models.size()},
+      {"losses (x hyperparameters)", loss_cells}, {"optimizers (x hyperparameters)", opt_cells},
+      {"learning rates", spec.lrs.size()},        {"seeds", spec.seeds.size()}};
 
   for (const auto& pd : plan.data) {
     const lb_task task = pd->data.task;
     const std::string metric = spec.metric.empty() ? default_metric(task) : spec.metric;
     if (!metric_applies(metric_def(metric), task))
-      throw std::invalid_argument("metric '" + metric + "' does not apply to dataset '" + pd->data.spec + "' (" +
-                                  task_name(task) + ")");
+      throw std::invalid_argument("metric '" + metric + "' does not apply to dataset '" +
+                                  pd->data.spec + "' (" + task_name(task) + ")");
     for (const auto& model : models)
       for (size_t li = 0; li < losses.size(); ++li) {
         const auto& l = losses[li];
@@ -145,7 +150,8 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
                   c.loss = l, c.optimizer = optimizers[oi], c.loss_hp = lhp, c.optimizer_hp = ohp;
                   c.lr = lr, c.seed = seed, c.epochs = spec.epochs, c.batch_size = spec.batch_size;
                   c.schedule = spec.schedule, c.eval_every = spec.eval_every;
-                  c.time_budget_s = spec.time_budget_s, c.divergence_factor = spec.divergence_factor;
+                  c.time_budget_s = spec.time_budget_s,
+                  c.divergence_factor = spec.divergence_factor;
                   c.metric = metric, c.target = spec.target;
                   c.hash = sha256_hex(c.canonical());
                   plan.trials.push_back(std::move(c));
@@ -180,15 +186,16 @@ Registration register_sweep(const Plan& plan, const SweepSpec& spec, ResultSink&
   return reg;
 }
 
-RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, const RunOptions& options,
-                   std::ostream& progress) {
+RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store,
+                   const RunOptions& options, std::ostream& progress) {
   RunStats st;
   st.total = plan.trials.size();
   // A supervised worker's trials are registered already: it only learns which are finished.
   const bool registered = options.sweep_id >= 0;
   const Registration reg =
-      registered ? Registration{options.sweep_id, store.add_pending(options.sweep_id, plan.trials, false)}
-                 : register_sweep(plan, spec, store, options.force, options.retry);
+      registered
+          ? Registration{options.sweep_id, store.add_pending(options.sweep_id, plan.trials, false)}
+          : register_sweep(plan, spec, store, options.force, options.retry);
   const std::set<std::string>& finished = reg.finished;
   std::vector<const TrialConfig*> todo, solo;
   for (const auto& t : plan.trials)
@@ -201,7 +208,9 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
   std::atomic<bool> abandon{false};
   const auto t0 = std::chrono::steady_clock::now();
   const bool tty = isatty(STDERR_FILENO) && &progress == &std::cerr;
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  };
 
   std::mutex progress_mu;
   auto report = [&](bool final_line) {
@@ -212,8 +221,9 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
     std::ostringstream line;
     line << finished_now << "/" << to_run << " trials";
     if (st.skipped_done) line << " (+" << st.skipped_done << " already done)";
-    line << ", " << running << " running, " << diverged << " diverged, " << failed + timeout << " failed, "
-         << std::fixed << std::setprecision(1) << rate * 60 << " trials/min, " << s << " s";
+    line << ", " << running << " running, " << diverged << " diverged, " << failed + timeout
+         << " failed, " << std::fixed << std::setprecision(1) << rate * 60 << " trials/min, " << s
+         << " s";
     if (!final_line && finished_now < to_run) line << ", ETA " << eta << " s";
     std::lock_guard<std::mutex> lock(progress_mu);
     if (tty)
@@ -248,12 +258,21 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, c
     --running;
     notify(options.notify_fd, 'E', c.hash);
     switch (r.status) {
-      case TrialStatus::Abandoned: return;  // stays pending: the next run redoes it
-      case TrialStatus::Done: ++done; break;
-      case TrialStatus::Diverged: ++diverged; break;
-      case TrialStatus::Timeout: ++timeout; break;
+      case TrialStatus::Abandoned:
+        return;  // stays pending: the next run redoes it
+      case TrialStatus::Done:
+        ++done;
+        break;
+      case TrialStatus::Diverged:
+        ++diverged;
+        break;
+      case TrialStatus::Timeout:
+        ++timeout;
+        break;
       case TrialStatus::Failed:
-      case TrialStatus::Crashed: ++failed; break;
+      case TrialStatus::Crashed:
+        ++failed;
+        break;
     }
     cpu_us += int64_t(r.cpu_ms * 1e3);
     store.submit(std::move(r));

@@ -6,9 +6,9 @@
 #include "sweep/trial.hpp"
 
 #include <map>
-#include <set>
 #include <memory>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,7 +24,8 @@ class ResultSink {
   virtual void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) = 0;
   // Registers the trials; returns the hashes already finished (skipped unless force, or their
   // status is in retry).
-  virtual std::set<std::string> add_pending(int64_t sweep_id, const std::vector<TrialConfig>& trials, bool force,
+  virtual std::set<std::string> add_pending(int64_t sweep_id,
+                                            const std::vector<TrialConfig>& trials, bool force,
                                             const std::set<std::string>& retry = {}) = 0;
   virtual void mark_running(const std::string& hash) = 0;
   virtual void submit(TrialResult result) = 0;
@@ -80,13 +81,14 @@ struct RunStats {
 };
 
 struct RunOptions {
-  bool force = false;         // re-run trials the store already holds finished
-  std::set<std::string> retry;  // re-run finished trials of these statuses (crashed, timeout, failed)
+  bool force = false;  // re-run trials the store already holds finished
+  std::set<std::string>
+      retry;  // re-run finished trials of these statuses (crashed, timeout, failed)
   // >= 0: the sweeps row of this invocation, its trials already registered (by the supervisor of
   // this worker): force and retry were applied there, once, not again by each restarted worker.
   int64_t sweep_id = -1;
-  int notify_fd = -1;         // worker mode: "S|B|E <hash>" lines (start, an epoch done, end)
-  std::set<std::string> solo; // trials to run first, one at a time (crash suspects)
+  int notify_fd = -1;          // worker mode: "S|B|E <hash>" lines (start, an epoch done, end)
+  std::set<std::string> solo;  // trials to run first, one at a time (crash suspects)
 };
 
 struct Registration {
@@ -101,8 +103,8 @@ Registration register_sweep(const Plan& plan, const SweepSpec& spec, ResultSink&
 // Runs the plan's trials that the store does not already hold finished. Progress goes to
 // `progress` (a live line on a terminal, plain lines otherwise). Stops taking new trials on
 // Ctrl-C or when the store cannot write (a full disk): what was committed stays.
-RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, const RunOptions& options,
-                   std::ostream& progress);
+RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store,
+                   const RunOptions& options, std::ostream& progress);
 
 // Signal handling for run_sweep: the first SIGINT/SIGTERM stops new trials, the second abandons
 // those in flight.

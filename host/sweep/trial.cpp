@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <numeric>
 #include <optional>
 
@@ -42,7 +42,8 @@ std::string gibibytes(double bytes) {
 std::string divergence(double v, double start, double factor, const char* what) {
   if (!std::isfinite(v)) return std::string("non-finite ") + what;
   if (v > factor * std::max(start, 1e-12))
-    return std::string(what) + " " + format_double(v) + " exceeds " + format_double(factor) + "x its start";
+    return std::string(what) + " " + format_double(v) + " exceeds " + format_double(factor) +
+           "x its start";
   return "";
 }
 
@@ -50,7 +51,8 @@ std::string divergence(double v, double start, double factor, const char* what) 
 
 std::string Schedule::text() const {
   std::string s = kind;
-  if (kind == "step") s += "(every=" + std::to_string(step_every) + ",gamma=" + format_double(gamma) + ")";
+  if (kind == "step")
+    s += "(every=" + std::to_string(step_every) + ",gamma=" + format_double(gamma) + ")";
   if (warmup_epochs > 0) s += "+warmup(" + format_double(warmup_epochs) + ")";
   return s;
 }
@@ -62,30 +64,42 @@ double Schedule::lr(double base, uint64_t t, uint64_t steps_per_epoch, int epoch
     f = std::pow(gamma, std::floor(epoch / step_every));
   else if (kind == "cosine")
     f = 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, epoch / epochs)));
-  if (warmup_epochs > 0 && epoch < warmup_epochs) f *= double(t) / (warmup_epochs * double(steps_per_epoch));
+  if (warmup_epochs > 0 && epoch < warmup_epochs)
+    f *= double(t) / (warmup_epochs * double(steps_per_epoch));
   return base * f;
 }
 
 std::string TrialConfig::loss_params_json() const { return params_json(*loss, loss_hp); }
-std::string TrialConfig::optimizer_params_json() const { return params_json(*optimizer, optimizer_hp); }
+std::string TrialConfig::optimizer_params_json() const {
+  return params_json(*optimizer, optimizer_hp);
+}
 
 std::string TrialConfig::canonical() const {
-  return "dataset=" + data->data.spec + "#" + data->data.hash + ";model=" + model.text + ";loss=" + loss->name +
-         "#" + loss->sha256 + loss_params_json() + ";optimizer=" + optimizer->name + "#" + optimizer->sha256 +
-         optimizer_params_json() + ";lr=" + format_double(lr) + ";seed=" + std::to_string(seed) +
-         ";epochs=" + std::to_string(epochs) + ";batch=" + std::to_string(batch_size) + ";schedule=" +
-         schedule.text() + ";eval_every=" + std::to_string(eval_every) + ";budget=" + format_double(time_budget_s) +
-         ";divergence=" + format_double(divergence_factor) + ";metric=" + metric + ";target=" + format_double(target);
+  return "dataset=" + data->data.spec + "#" + data->data.hash + ";model=" + model.text +
+         ";loss=" + loss->name + "#" + loss->sha256 + loss_params_json() +
+         ";optimizer=" + optimizer->name + "#" + optimizer->sha256 + optimizer_params_json() +
+         ";lr=" + format_double(lr) + ";seed=" + std::to_string(seed) +
+         ";epochs=" + std::to_string(epochs) + ";batch=" + std::to_string(batch_size) +
+         ";schedule=" + schedule.text() + ";eval_every=" + std::to_string(eval_every) +
+         ";budget=" + format_double(time_budget_s) +
+         ";divergence=" + format_double(divergence_factor) + ";metric=" + metric +
+         ";target=" + format_double(target);
 }
 
 const char* status_name(TrialStatus s) {
   switch (s) {
-    case TrialStatus::Done: return "done";
-    case TrialStatus::Diverged: return "diverged";
-    case TrialStatus::Failed: return "failed";
-    case TrialStatus::Timeout: return "timeout";
-    case TrialStatus::Crashed: return "crashed";
-    case TrialStatus::Abandoned: return "abandoned";
+    case TrialStatus::Done:
+      return "done";
+    case TrialStatus::Diverged:
+      return "diverged";
+    case TrialStatus::Failed:
+      return "failed";
+    case TrialStatus::Timeout:
+      return "timeout";
+    case TrialStatus::Crashed:
+      return "crashed";
+    case TrialStatus::Abandoned:
+      return "abandoned";
   }
   return "unknown";
 }
@@ -103,10 +117,12 @@ struct Ending {
 // every batch and output buffer. Construction throws what allocation or a plugin's create says.
 struct Workspace {
   Workspace(const TrialConfig& c, Eigen::Index batch, Eigen::Index max_rows)
-      : model(Model::from_spec(c.model, int(c.data->split.X_train.cols()), c.data->data.output_cols(), max_rows)),
+      : model(Model::from_spec(c.model, int(c.data->split.X_train.cols()),
+                               c.data->data.output_cols(), max_rows)),
         loss(std::make_unique<LossInstance>(c.loss, c.loss_hp, c.data->data.task, size_t(max_rows),
                                             size_t(c.data->data.output_cols()))),
-        opt(std::make_unique<OptimizerInstance>(c.optimizer, c.optimizer_hp, size_t(model.n_params()))),
+        opt(std::make_unique<OptimizerInstance>(c.optimizer, c.optimizer_hp,
+                                                size_t(model.n_params()))),
         perm(size_t(c.data->split.X_train.rows())),
         Xb(batch, c.data->split.X_train.cols()),
         yb(batch, 1),
@@ -125,11 +141,20 @@ struct Workspace {
 // One trial in progress: its configuration, its workspace, its clocks and the result it builds.
 class Trial {
  public:
-  Trial(const TrialConfig& c, const std::atomic<bool>& abandon, const std::function<void()>& heartbeat)
-      : c_(c), d_(c.data->data), s_(c.data->split), abandon_(abandon), heartbeat_(heartbeat),
-        n_(s_.X_train.rows()), B_(std::min<Eigen::Index>(c.batch_size, n_)),
-        max_rows_(std::max(B_, std::min<Eigen::Index>(kEvalChunk, std::max({n_, s_.X_val.rows(), s_.X_test.rows()})))),
-        up_(higher_is_better(c.metric)), t0_(std::chrono::steady_clock::now()), cpu0_(thread_cpu_ms()) {
+  Trial(const TrialConfig& c, const std::atomic<bool>& abandon,
+        const std::function<void()>& heartbeat)
+      : c_(c),
+        d_(c.data->data),
+        s_(c.data->split),
+        abandon_(abandon),
+        heartbeat_(heartbeat),
+        n_(s_.X_train.rows()),
+        B_(std::min<Eigen::Index>(c.batch_size, n_)),
+        max_rows_(std::max(B_, std::min<Eigen::Index>(
+                                   kEvalChunk, std::max({n_, s_.X_val.rows(), s_.X_test.rows()})))),
+        up_(higher_is_better(c.metric)),
+        t0_(std::chrono::steady_clock::now()),
+        cpu0_(thread_cpu_ms()) {
     r_.hash = c.hash;
   }
 
@@ -138,22 +163,27 @@ class Trial {
     try {
       start_loss_ = evaluate(0);
       if (!std::isfinite(start_loss_))
-        return finish({TrialStatus::Diverged, "non-finite loss or outputs at the initial point", 0});
+        return finish(
+            {TrialStatus::Diverged, "non-finite loss or outputs at the initial point", 0});
       for (int epoch = 1; epoch <= c_.epochs; ++epoch) {
         if (auto ending = train_epoch(epoch)) return finish(*ending);
-        if (!w_->model.params().allFinite()) return finish(diverged("non-finite parameters at step " + step_text()));
+        if (!w_->model.params().allFinite())
+          return finish(diverged("non-finite parameters at step " + step_text()));
         if (heartbeat_) heartbeat_();
         if (epoch % c_.eval_every == 0 || epoch == c_.epochs) {
           const double tl = evaluate(epoch);
-          if (auto why = divergence(tl, start_loss_, c_.divergence_factor, "train loss"); !why.empty())
-            return finish(diverged(why + " at epoch " + std::to_string(epoch) + " (step " + step_text() + ")"));
+          if (auto why = divergence(tl, start_loss_, c_.divergence_factor, "train loss");
+              !why.empty())
+            return finish(diverged(why + " at epoch " + std::to_string(epoch) + " (step " +
+                                   step_text() + ")"));
         }
       }
     } catch (const PluginError& e) {
       return finish({TrialStatus::Failed, e.what()});
     } catch (const std::bad_alloc&) {
       // Under --max-memory a runaway allocation lands here (or in the plugin's own boundary).
-      return finish({TrialStatus::Failed, "out of memory (the worker's --max-memory cap or the machine's)"});
+      return finish(
+          {TrialStatus::Failed, "out of memory (the worker's --max-memory cap or the machine's)"});
     } catch (const std::exception& e) {
       return finish({TrialStatus::Failed, e.what()});
     }
@@ -168,14 +198,17 @@ class Trial {
     const int in_cols = int(s_.X_train.cols()), out_cols = d_.output_cols();
     const double need = Model::bytes_needed(c_.model, in_cols, out_cols, max_rows_) * 2;
     if (const double cap = memory_limit_bytes(); need > cap)
-      return Ending{TrialStatus::Failed, "model " + c_.model.text + " needs about " + gibibytes(need) +
-                                             " (weights, gradients, optimizer state, activations); the memory limit is " +
-                                             gibibytes(cap) + " (--max-memory, or the machine's memory)"};
+      return Ending{
+          TrialStatus::Failed,
+          "model " + c_.model.text + " needs about " + gibibytes(need) +
+              " (weights, gradients, optimizer state, activations); the memory limit is " +
+              gibibytes(cap) + " (--max-memory, or the machine's memory)"};
     try {
       w_.emplace(c_, B_, max_rows_);
     } catch (const std::bad_alloc&) {
-      return Ending{TrialStatus::Failed, "out of memory allocating model " + c_.model.text + " (about " +
-                                             gibibytes(need) + "; the memory limit is " +
+      return Ending{TrialStatus::Failed, "out of memory allocating model " + c_.model.text +
+                                             " (about " + gibibytes(need) +
+                                             "; the memory limit is " +
                                              gibibytes(memory_limit_bytes()) + ")"};
     } catch (const std::exception& e) {
       return Ending{TrialStatus::Failed, e.what()};
@@ -200,7 +233,8 @@ class Trial {
       }
       auto out = w.model.forward(w.Xb.topRows(rows));
       double v = NAN;
-      if (!w.loss->evaluate(out.data(), w.yb.data(), size_t(rows), size_t(out_cols), &v, w.dout.data()))
+      if (!w.loss->evaluate(out.data(), w.yb.data(), size_t(rows), size_t(out_cols), &v,
+                            w.dout.data()))
         return Ending{TrialStatus::Failed, c_.loss->where() + ": " + w.loss->error()};
       ++t_;
       if (!out.allFinite()) v = NAN;  // a diverged model, whatever the loss made of it
@@ -208,9 +242,11 @@ class Trial {
         return diverged(why + " at step " + step_text());
       w.model.backward(w.dout.data());
       const double lr = c_.schedule.lr(c_.lr, t_, steps_per_epoch, c_.epochs);
-      if (!w.opt->step(w.model.params().data(), w.model.grads().data(), size_t(w.model.n_params()), lr, t_))
+      if (!w.opt->step(w.model.params().data(), w.model.grads().data(), size_t(w.model.n_params()),
+                       lr, t_))
         return Ending{TrialStatus::Failed, c_.optimizer->where() + ": " + w.opt->error()};
-      if (abandon_.load(std::memory_order_relaxed)) return Ending{TrialStatus::Abandoned, "interrupted"};
+      if (abandon_.load(std::memory_order_relaxed))
+        return Ending{TrialStatus::Abandoned, "interrupted"};
       if (c_.time_budget_s > 0 && wall_ms() > c_.time_budget_s * 1e3)
         return Ending{TrialStatus::Timeout, "time budget of " + format_double(c_.time_budget_s) +
                                                 " s ran out in epoch " + std::to_string(epoch)};
@@ -220,7 +256,8 @@ class Trial {
 
   // Mean loss of a split (chunked); fills `outputs` when given. Non-finite outputs make the mean
   // NaN even where the loss plugin would clamp them away.
-  double split_loss(const RowMatrix& X, const RowMatrix& y, RowMatrix* outputs, bool grad_of_first) {
+  double split_loss(const RowMatrix& X, const RowMatrix& y, RowMatrix* outputs,
+                    bool grad_of_first) {
     Workspace& w = *w_;
     const int out_cols = d_.output_cols();
     double total = 0;
@@ -271,7 +308,8 @@ class Trial {
   // Adds a point to the curve, keeping the best validation value and the time to the target.
   void record(CurvePoint p) {
     const double v = p.val_metric;
-    const bool better = std::isfinite(v) && (!std::isfinite(r_.best_val) || (up_ ? v > r_.best_val : v < r_.best_val));
+    const bool better = std::isfinite(v) &&
+                        (!std::isfinite(r_.best_val) || (up_ ? v > r_.best_val : v < r_.best_val));
     if (better) r_.best_val = v, r_.best_val_epoch = p.epoch, r_.test_at_best_val = p.test_metric;
     if (std::isfinite(c_.target) && r_.epochs_to_target < 0 && std::isfinite(v) &&
         (up_ ? v >= c_.target : v <= c_.target))
@@ -288,10 +326,13 @@ class Trial {
     return finite_outputs ? train_loss : double(NAN);
   }
 
-  Ending diverged(std::string message) const { return {TrialStatus::Diverged, std::move(message), int64_t(t_)}; }
+  Ending diverged(std::string message) const {
+    return {TrialStatus::Diverged, std::move(message), int64_t(t_)};
+  }
   std::string step_text() const { return std::to_string(t_); }
   double wall_ms() const {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_).count();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0_)
+        .count();
   }
 
   TrialResult finish(Ending e) {
@@ -324,7 +365,7 @@ class Trial {
   const double cpu0_;
   std::optional<Workspace> w_;
   Rng batches_{mix_seed(c_.seed, hash_string(d_.hash) + 1)};  // same batches for every loss
-  uint64_t t_ = 0;  // optimizer steps taken
+  uint64_t t_ = 0;                                            // optimizer steps taken
   double start_loss_ = NAN;
   TrialResult r_;
 };

@@ -42,12 +42,12 @@ struct TrialConfig {
   int epochs = 20;
   int batch_size = 32;
   Schedule schedule;
-  int eval_every = 1;             // epochs between evaluation points
-  double time_budget_s = 0;       // 0: none
-  double divergence_factor = 1e3; // train loss above this times its start: diverged
-  std::string metric;             // primary metric
-  double target = NAN;            // a value of the primary metric, or NaN
-  std::string hash;               // identity: sha256 of the full configuration
+  int eval_every = 1;              // epochs between evaluation points
+  double time_budget_s = 0;        // 0: none
+  double divergence_factor = 1e3;  // train loss above this times its start: diverged
+  std::string metric;              // primary metric
+  double target = NAN;             // a value of the primary metric, or NaN
+  std::string hash;                // identity: sha256 of the full configuration
 
   std::string loss_params_json() const;
   std::string optimizer_params_json() const;

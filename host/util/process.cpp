@@ -2,14 +2,14 @@
 
 #include "util/strings.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cmath>
 #include <csignal>
 #include <cstring>
 #include <stdexcept>
-#include <sys/resource.h>
 #include <system_error>
-#include <unistd.h>
 
 namespace lossbench {
 
@@ -39,11 +39,16 @@ uint64_t parse_size(const std::string& s) {
   const double v = std::strtod(s.c_str(), &end);
   std::string unit = trim(end ? end : "");
   double mult = 1;
-  if (unit == "K" || unit == "k") mult = 1024.0;
-  else if (unit == "M" || unit == "m") mult = 1024.0 * 1024;
-  else if (unit == "G" || unit == "g") mult = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
-  if (s.empty() || !(v >= 0) || !std::isfinite(v)) throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
+  if (unit == "K" || unit == "k")
+    mult = 1024.0;
+  else if (unit == "M" || unit == "m")
+    mult = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g")
+    mult = 1024.0 * 1024 * 1024;
+  else if (!unit.empty())
+    throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
+  if (s.empty() || !(v >= 0) || !std::isfinite(v))
+    throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
   return uint64_t(v * mult);
 }
 
@@ -65,7 +70,8 @@ void apply_memory_cap(uint64_t bytes) {
 #endif
 #endif
   rlimit r{bytes, bytes};
-  if (setrlimit(RLIMIT_AS, &r) != 0) throw std::runtime_error(std::string("cannot set --max-memory: ") + std::strerror(errno));
+  if (setrlimit(RLIMIT_AS, &r) != 0)
+    throw std::runtime_error(std::string("cannot set --max-memory: ") + std::strerror(errno));
 }
 
 double memory_limit_bytes() {

@@ -1,9 +1,9 @@
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
-#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -98,7 +98,8 @@ bool parse_double(std::string_view s, double& out) {
 
 std::string shell_quote(std::string_view s) {
   const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return c != '\0' && (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-./=:,+@%^", c));
+    return c != '\0' &&
+           (std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-./=:,+@%^", c));
   });
   if (plain) return std::string(s);
   std::string q = "'";

@@ -7,7 +7,8 @@ namespace lossbench {
 // Levenshtein distance, for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
 // Candidates close to `word` (distance <= max(2, |word|/3), or a prefix match), nearest first.
-std::vector<std::string> close_matches(std::string_view word, const std::vector<std::string>& candidates);
+std::vector<std::string> close_matches(std::string_view word,
+                                       const std::vector<std::string>& candidates);
 // " (did you mean 'a' or 'b'?)" or "" when nothing is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 std::string trim(std::string_view s);

@@ -21,6 +21,8 @@ class Huber final : public lossbench::Loss {
   double delta_;
 };
 
-LOSSBENCH_LOSS(Huber, "huber", "Huber loss, quadratic within delta and linear beyond (F.huber_loss)",
+LOSSBENCH_LOSS(Huber, "huber",
+               "Huber loss, quadratic within delta and linear beyond (F.huber_loss)",
                lossbench::kRegression,
-               {"delta", 1.0, 1e-12, 1e12, "residual size where the loss turns from quadratic to linear"})
+               {"delta", 1.0, 1e-12, 1e12,
+                "residual size where the loss turns from quadratic to linear"})

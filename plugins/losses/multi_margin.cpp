@@ -28,4 +28,5 @@ class MultiMargin final : public lossbench::Loss {
 
 LOSSBENCH_LOSS(MultiMargin, "multi_margin", "multi-class hinge loss (F.multi_margin_loss, p=1)",
                lossbench::kMulticlass,
-               {"margin", 1.0, 0.0, 1e6, "required gap between the true class's logit and the others"})
+               {"margin", 1.0, 0.0, 1e6,
+                "required gap between the true class's logit and the others"})

@@ -12,7 +12,8 @@ class Quantile final : public lossbench::Loss {
     const double n = double(pred.size());
     const auto e = (target - pred).array();
     grad = (-tau_ * (e > 0).cast<double>() + (1.0 - tau_) * (e < 0).cast<double>() +
-            (0.5 - tau_) * (e == 0).cast<double>()) / n;
+            (0.5 - tau_) * (e == 0).cast<double>()) /
+           n;
     return (tau_ * e).max((tau_ - 1.0) * e).sum() / n;
   }
 
@@ -20,6 +21,7 @@ class Quantile final : public lossbench::Loss {
   double tau_;
 };
 
-LOSSBENCH_LOSS(Quantile, "quantile", "quantile (pinball) loss: fits the tau-th conditional quantile",
+LOSSBENCH_LOSS(Quantile, "quantile",
+               "quantile (pinball) loss: fits the tau-th conditional quantile",
                lossbench::kRegression,
                {"tau", 0.5, 0.0, 1.0, "the quantile to fit (0.5 is the median)"})

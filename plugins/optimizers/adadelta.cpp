@@ -9,8 +9,13 @@
 class Adadelta final : public lossbench::Optimizer {
  public:
   Adadelta(const lossbench::Params& p, lossbench::Index n)
-      : rho_(p["rho"]), eps_(p["eps"]), weight_decay_(p["weight_decay"]), g_(n),
-        s_(Eigen::VectorXd::Zero(n)), u_(Eigen::VectorXd::Zero(n)), dx_(n) {}
+      : rho_(p["rho"]),
+        eps_(p["eps"]),
+        weight_decay_(p["weight_decay"]),
+        g_(n),
+        s_(Eigen::VectorXd::Zero(n)),
+        u_(Eigen::VectorXd::Zero(n)),
+        dx_(n) {}
   void step(lossbench::VectorView x, lossbench::ConstVectorView grad, double lr,
             uint64_t) override {
     g_ = grad + weight_decay_ * x;
@@ -26,6 +31,7 @@ class Adadelta final : public lossbench::Optimizer {
 };
 
 LOSSBENCH_OPTIMIZER(Adadelta, "adadelta", "Adadelta: unit-corrected rates from moving averages",
-                    {"rho", 0.9, 0.0, 1.0, "decay of the squared-gradient and squared-update averages"},
+                    {"rho", 0.9, 0.0, 1.0,
+                     "decay of the squared-gradient and squared-update averages"},
                     {"eps", 1e-6, 0.0, 1.0, "added inside both square roots"},
                     {"weight_decay", 0.0, 0.0, 10.0, "L2 penalty added to the gradient"})

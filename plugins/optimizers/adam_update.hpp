@@ -12,8 +12,12 @@
 class AdamUpdate {
  public:
   AdamUpdate(const lossbench::Params& p, lossbench::Index n)
-      : beta1_(p["beta1"]), beta2_(p["beta2"]), eps_(p["eps"]), amsgrad_(p.flag("amsgrad")),
-        m_(Eigen::VectorXd::Zero(n)), v_(Eigen::VectorXd::Zero(n)),
+      : beta1_(p["beta1"]),
+        beta2_(p["beta2"]),
+        eps_(p["eps"]),
+        amsgrad_(p.flag("amsgrad")),
+        m_(Eigen::VectorXd::Zero(n)),
+        v_(Eigen::VectorXd::Zero(n)),
         vmax_(Eigen::VectorXd::Zero(amsgrad_ ? n : 0)) {}
 
   // One pass over memory: m, v (and vmax) and x are updated element by element, which the
@@ -22,7 +26,8 @@ class AdamUpdate {
   void apply(lossbench::VectorView x, const G& g, double lr, uint64_t t) {
     const double bc1 = 1.0 - std::pow(beta1_, double(t));
     const double bc2_sqrt = std::sqrt(1.0 - std::pow(beta2_, double(t)));
-    const double step = lr / bc1, b1 = beta1_, b2 = beta2_, c1 = 1.0 - beta1_, c2 = 1.0 - beta2_, eps = eps_;
+    const double step = lr / bc1, b1 = beta1_, b2 = beta2_, c1 = 1.0 - beta1_, c2 = 1.0 - beta2_,
+                 eps = eps_;
     const lossbench::Index n = x.size();
     double* __restrict xp = x.data();
     const double* __restrict gp = g.data();
@@ -51,9 +56,10 @@ class AdamUpdate {
   Eigen::VectorXd m_, v_, vmax_;
 };
 
-#define LOSSBENCH_ADAM_HYPERPARAMS(weight_decay_default, weight_decay_doc)                  \
-  {"beta1", 0.9, 0.0, 0.999999999, "decay of the first-moment (mean) estimate"},           \
-      {"beta2", 0.999, 0.0, 0.999999999, "decay of the second-moment estimate"},           \
-      {"eps", 1e-8, 0.0, 1.0, "added to the denominator for stability"},                   \
-      {"amsgrad", 0.0, 0.0, 1.0, "1: use the running maximum of the second moment"},       \
-      {"weight_decay", weight_decay_default, 0.0, 10.0, weight_decay_doc}
+#define LOSSBENCH_ADAM_HYPERPARAMS(weight_decay_default, weight_decay_doc)             \
+  {"beta1", 0.9, 0.0, 0.999999999, "decay of the first-moment (mean) estimate"},       \
+      {"beta2", 0.999, 0.0, 0.999999999, "decay of the second-moment estimate"},       \
+      {"eps", 1e-8, 0.0, 1.0, "added to the denominator for stability"},               \
+      {"amsgrad", 0.0, 0.0, 1.0, "1: use the running maximum of the second moment"}, { \
+    "weight_decay", weight_decay_default, 0.0, 10.0, weight_decay_doc                  \
+  }

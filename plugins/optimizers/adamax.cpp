@@ -10,8 +10,13 @@
 class Adamax final : public lossbench::Optimizer {
  public:
   Adamax(const lossbench::Params& p, lossbench::Index n)
-      : beta1_(p["beta1"]), beta2_(p["beta2"]), eps_(p["eps"]), weight_decay_(p["weight_decay"]),
-        g_(n), m_(Eigen::VectorXd::Zero(n)), u_(Eigen::VectorXd::Zero(n)) {}
+      : beta1_(p["beta1"]),
+        beta2_(p["beta2"]),
+        eps_(p["eps"]),
+        weight_decay_(p["weight_decay"]),
+        g_(n),
+        m_(Eigen::VectorXd::Zero(n)),
+        u_(Eigen::VectorXd::Zero(n)) {}
   void step(lossbench::VectorView x, lossbench::ConstVectorView grad, double lr,
             uint64_t t) override {
     g_ = grad + weight_decay_ * x;

@@ -16,9 +16,15 @@
 class Nadam final : public lossbench::Optimizer {
  public:
   Nadam(const lossbench::Params& p, lossbench::Index n)
-      : beta1_(p["beta1"]), beta2_(p["beta2"]), eps_(p["eps"]), momentum_decay_(p["momentum_decay"]),
-        weight_decay_(p["weight_decay"]), g_(n), m_(Eigen::VectorXd::Zero(n)),
-        v_(Eigen::VectorXd::Zero(n)), d_(n) {}
+      : beta1_(p["beta1"]),
+        beta2_(p["beta2"]),
+        eps_(p["eps"]),
+        momentum_decay_(p["momentum_decay"]),
+        weight_decay_(p["weight_decay"]),
+        g_(n),
+        m_(Eigen::VectorXd::Zero(n)),
+        v_(Eigen::VectorXd::Zero(n)),
+        d_(n) {}
   void step(lossbench::VectorView x, lossbench::ConstVectorView grad, double lr,
             uint64_t t) override {
     g_ = grad + weight_decay_ * x;
@@ -44,5 +50,6 @@ LOSSBENCH_OPTIMIZER(Nadam, "nadam", "NAdam: Adam with Nesterov momentum (torch.o
                     {"beta1", 0.9, 0.0, 0.999999999, "decay of the first-moment estimate"},
                     {"beta2", 0.999, 0.0, 0.999999999, "decay of the second-moment estimate"},
                     {"eps", 1e-8, 0.0, 1.0, "added to the denominator for stability"},
-                    {"momentum_decay", 4e-3, 0.0, 1.0, "how fast the momentum schedule mu_t warms up"},
+                    {"momentum_decay", 4e-3, 0.0, 1.0,
+                     "how fast the momentum schedule mu_t warms up"},
                     {"weight_decay", 0.0, 0.0, 10.0, "L2 penalty added to the gradient"})

@@ -10,9 +10,16 @@
 class RmsProp final : public lossbench::Optimizer {
  public:
   RmsProp(const lossbench::Params& p, lossbench::Index n)
-      : alpha_(p["alpha"]), eps_(p["eps"]), momentum_(p["momentum"]), centered_(p.flag("centered")),
-        weight_decay_(p["weight_decay"]), g_(n), v_(Eigen::VectorXd::Zero(n)),
-        a_(Eigen::VectorXd::Zero(n)), b_(Eigen::VectorXd::Zero(n)), d_(n) {}
+      : alpha_(p["alpha"]),
+        eps_(p["eps"]),
+        momentum_(p["momentum"]),
+        centered_(p.flag("centered")),
+        weight_decay_(p["weight_decay"]),
+        g_(n),
+        v_(Eigen::VectorXd::Zero(n)),
+        a_(Eigen::VectorXd::Zero(n)),
+        b_(Eigen::VectorXd::Zero(n)),
+        d_(n) {}
   void step(lossbench::VectorView x, lossbench::ConstVectorView grad, double lr,
             uint64_t) override {
     g_ = grad + weight_decay_ * x;
@@ -42,5 +49,6 @@ LOSSBENCH_OPTIMIZER(RmsProp, "rmsprop", "RMSProp: rates from a moving average of
                     {"alpha", 0.99, 0.0, 1.0, "smoothing constant of the squared-gradient average"},
                     {"eps", 1e-8, 0.0, 1.0, "added to the denominator for stability"},
                     {"momentum", 0.0, 0.0, 1.0, "momentum factor (0: none)"},
-                    {"centered", 0.0, 0.0, 1.0, "1: normalise by the gradient's estimated variance"},
+                    {"centered", 0.0, 0.0, 1.0,
+                     "1: normalise by the gradient's estimated variance"},
                     {"weight_decay", 0.0, 0.0, 10.0, "L2 penalty added to the gradient"})

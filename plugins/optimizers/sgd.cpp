@@ -11,8 +11,11 @@
 class Sgd final : public lossbench::Optimizer {
  public:
   Sgd(const lossbench::Params& p, lossbench::Index n)
-      : momentum_(p["momentum"]), nesterov_(p.flag("nesterov")),
-        weight_decay_(p["weight_decay"]), g_(n), b_(n) {
+      : momentum_(p["momentum"]),
+        nesterov_(p.flag("nesterov")),
+        weight_decay_(p["weight_decay"]),
+        g_(n),
+        b_(n) {
     if (nesterov_ && momentum_ <= 0) throw std::invalid_argument("nesterov needs momentum > 0");
   }
   void step(lossbench::VectorView x, lossbench::ConstVectorView grad, double lr,

@@ -24,7 +24,8 @@ namespace {
 std::atomic<long> g_allocations{0};
 std::atomic<bool> g_counting{false};
 inline void count() {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (g_counting.load(std::memory_order_relaxed))
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -89,12 +90,16 @@ TEST_CASE("built-in losses and optimizers allocate nothing per call", "[no_alloc
     if (p->is_loss()) {
       for (lb_task task : {LB_TASK_REGRESSION, LB_TASK_BINARY, LB_TASK_MULTICLASS}) {
         if (!p->supports(task)) continue;
-        const size_t rows = 32, cols = task == LB_TASK_MULTICLASS ? 5 : task == LB_TASK_REGRESSION ? 2 : 1;
+        const size_t rows = 32, cols = task == LB_TASK_MULTICLASS   ? 5
+                                       : task == LB_TASK_REGRESSION ? 2
+                                                                    : 1;
         LossInstance loss(p, p->defaults(), task, 64, cols);
-        std::vector<double> pred(rows * cols), target(task == LB_TASK_REGRESSION ? rows * cols : rows),
-            grad(rows * cols);
+        std::vector<double> pred(rows * cols),
+            target(task == LB_TASK_REGRESSION ? rows * cols : rows), grad(rows * cols);
         for (auto& x : pred) x = rng.normal();
-        for (auto& y : target) y = task == LB_TASK_REGRESSION ? rng.normal() : double(rng.below(task == LB_TASK_BINARY ? 2 : cols));
+        for (auto& y : target)
+          y = task == LB_TASK_REGRESSION ? rng.normal()
+                                         : double(rng.below(task == LB_TASK_BINARY ? 2 : cols));
         double v = 0;
         REQUIRE(loss.evaluate(pred.data(), target.data(), rows, cols, &v, grad.data()));
         Counting c;
@@ -122,7 +127,8 @@ TEST_CASE("a training step allocates nothing: 2 and 6 epochs allocate the same",
   PreparedData data;
   data.data = load_dataset("blobs(n=600,d=8,k=4)");
   data.split = make_split(data.data, 0);
-  auto allocations_for = [&](int epochs, const char* loss, const char* optimizer, const char* model) {
+  auto allocations_for = [&](int epochs, const char* loss, const char* optimizer,
+                             const char* model) {
     TrialConfig c;
     c.data = &data;
     c.model = ModelSpec::parse(model);

@@ -3,9 +3,9 @@
 
 #include <boost/program_options.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
-#include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = "/tmp/lossbench_fuzz_" + std::to_string(getpid()) + ".ini";

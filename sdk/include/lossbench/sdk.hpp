@@ -71,7 +71,8 @@ class Params {
   bool flag(const char* name) const {
     const double v = (*this)[name];
     if (v != 0.0 && v != 1.0)
-      throw std::invalid_argument(std::string(name) + " is a flag: 0 or 1, not " + std::to_string(v));
+      throw std::invalid_argument(std::string(name) + " is a flag: 0 or 1, not " +
+                                  std::to_string(v));
     return v == 1.0;
   }
 
@@ -151,15 +152,15 @@ int loss_create(const double* hp, size_t n_hp, uint32_t task, size_t max_rows, s
 }
 
 template <class T>
-int loss_evaluate(lb_handle h, const double* pred, const double* target, size_t rows,
-                  size_t cols, double* value, double* grad, char* err, size_t cap) {
+int loss_evaluate(lb_handle h, const double* pred, const double* target, size_t rows, size_t cols,
+                  double* value, double* grad, char* err, size_t cap) {
   return guarded(err, cap, [&] {
     auto* holder = static_cast<LossHolder<T>*>(h);
     const LossSetup& s = holder->setup;
     if (static_cast<Index>(rows) > s.max_rows || static_cast<Index>(cols) != s.cols)
-      throw std::invalid_argument("batch of " + std::to_string(rows) + "x" +
-                                  std::to_string(cols) + " exceeds the created shape " +
-                                  std::to_string(s.max_rows) + "x" + std::to_string(s.cols));
+      throw std::invalid_argument("batch of " + std::to_string(rows) + "x" + std::to_string(cols) +
+                                  " exceeds the created shape " + std::to_string(s.max_rows) + "x" +
+                                  std::to_string(s.cols));
     const Index r = static_cast<Index>(rows), c = static_cast<Index>(cols);
     ConstMatrixView P(pred, r, c);
     ConstMatrixView Y(target, r, s.task == Task::Regression ? c : 1);
@@ -265,14 +266,15 @@ extern "C" __attribute__((visibility("default"), weak)) const lb_library* lossbe
 #define LOSSBENCH_CAT2(a, b) a##b
 #define LOSSBENCH_CAT(a, b) LOSSBENCH_CAT2(a, b)
 
-// LOSSBENCH_LOSS(Class, "name", "one-line description", tasks, {"hp", default, min, max, "doc"}, ...)
-#define LOSSBENCH_LOSS(Class, name, description, tasks, ...)                                  \
-  static const bool LOSSBENCH_CAT(lossbench_registered_, __LINE__) =                          \
+// LOSSBENCH_LOSS(Class, "name", "one-line description", tasks, {"hp", default, min, max, "doc"},
+// ...)
+#define LOSSBENCH_LOSS(Class, name, description, tasks, ...)         \
+  static const bool LOSSBENCH_CAT(lossbench_registered_, __LINE__) = \
       ::lossbench::detail::register_loss<Class>(name, description, tasks, {__VA_ARGS__});
 
 // LOSSBENCH_OPTIMIZER(Class, "name", "one-line description", {"hp", default, min, max, "doc"}, ...)
-#define LOSSBENCH_OPTIMIZER(Class, name, description, ...)                                    \
-  static const bool LOSSBENCH_CAT(lossbench_registered_, __LINE__) =                          \
+#define LOSSBENCH_OPTIMIZER(Class, name, description, ...)           \
+  static const bool LOSSBENCH_CAT(lossbench_registered_, __LINE__) = \
       ::lossbench::detail::register_optimizer<Class>(name, description, {__VA_ARGS__});
 
 #endif  // LOSSBENCH_SDK_HPP
