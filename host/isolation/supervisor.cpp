@@ -189,11 +189,10 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
       // The trials in flight stay `running`, which the next worker re-queues.
       if (++external_kills >= kMaxExternalKills) {
         log << "lossbench: worker " << how << " from outside " << external_kills
-            << " times in a row with no trial finished (the kernel's OOM killer? see dmesg; a "
-               "lower --max-memory"
-               " makes a trial's excess its own failure); stopping. The "
-            << in_flight.size()
-            << " trial(s) in flight are left to run: the same command again retries them\n";
+            << " times in a row with no trial finished (the kernel's OOM killer? see dmesg; a lower"
+            << " --max-memory makes a trial's excess its own failure); stopping. The "
+            << in_flight.size() << " trial(s) in flight are left to run: the same command again"
+            << " retries them\n";
         std::remove(solo_file.c_str());
         res.exit_code = 1;
         res.external_kills = external_kills;
