@@ -85,6 +85,11 @@ err=$("$lb" run --datasets iris --schedule step --gamma -0.5 --db "$work/d.db" 2
   --epochs 1 --quiet --db "$work/dupax.db" >"$work/out" 2>"$work/err" || bad "repeated axis values: $(cat "$work/err")"
 [[ $(grep -c "more than once; it runs once" "$work/err") == 4 ]] || bad "repeated axis values: notes: $(cat "$work/err")"
 grep -q "= 1 trials" "$work/out" || bad "repeated axis values: not one trial: $(head -2 "$work/out")"
+# The same configuration spelled twice (a model with its defaults written out) is one trial.
+"$lb" run --datasets iris --models "mlp(hidden=4);mlp(hidden=4,activation=relu,init=he)" --losses cross_entropy \
+  --optimizers sgd --epochs 1 --quiet --db "$work/same.db" >"$work/out" 2>"$work/err" || bad "respelled model: $(cat "$work/err")"
+grep -q "1 cell(s) of the matrix were another cell's configuration spelled differently" "$work/err" &&
+  grep -q "= 1 trials" "$work/out" || bad "respelled model: $(cat "$work/err" "$work/out")"
 odd="$work/data (v2); a,b"
 mkdir -p "$odd"
 printf 'x1,x2,y\n' >"$odd/t.csv"

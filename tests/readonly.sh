@@ -39,6 +39,21 @@ else
   reads "no write permission" env
 fi
 
+# A read-only copy whose -wal holds commits the file lacks (a run killed before its checkpoint):
+# read as immutable, those trials would be silently missing, so the reader says why it cannot.
+mkdir "$work/walcopy"
+{ echo "UPDATE trials SET message = 'in the wal only';"; sleep 3; } | sqlite3 "$work/x.db" &
+writer=$!
+for _ in $(seq 50); do [[ -s $work/x.db-wal ]] && break; sleep 0.1; done
+cp "$work/x.db" "$work/x.db-wal" "$work/walcopy/"
+wait $writer
+chmod a-w "$work/walcopy/x.db" "$work/walcopy/x.db-wal" "$work/walcopy"
+[[ -s $work/walcopy/x.db-wal ]] || { echo "FAIL: setup: the copy has no -wal"; fail=1; }
+if [[ $(id -u) == 0 ]]; then walread=("${as_nobody[@]}"); else walread=(env); fi
+out=$("${walread[@]}" "$lb" status "$work/walcopy/x.db" 2>&1); rc=$?
+[[ $rc != 0 && $out == *"its -wal holds commits not yet in the file"* && $(wc -l <<<"$out") == 1 ]] ||
+  { echo "FAIL: a read-only copy with a -wal -> exit $rc: $out"; fail=1; }
+
 db=$work/x.db
 if unshare -m true 2>/dev/null; then
   # The whole folder is mounted read-only in a private namespace; nothing leaks out of it.

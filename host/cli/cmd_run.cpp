@@ -92,66 +92,60 @@ int report(const Outcome& o, const std::string& db, const std::vector<std::strin
   if (rc == 130)
     std::cout << "interrupted: finished trials are saved. Resume with:\n  " << resume_command(args)
               << "\n";
+  else if (rc != 0 && o.unfinished > 0)
+    std::cout << "stopped with " << o.unfinished << " trial(s) left to run. Resume with:\n  "
+              << resume_command(args) << "\n";
   if (rc == 0) print_leaderboard(std::cout, db);
   return rc;
 }
 
 }  // namespace
 
-int cmd_run(const std::vector<std::string>& args) {
-  bool help = false;
-  RunArgs ra = parse_run(args, help);
-  if (help) return 0;
-  const bool worker = ra.worker_fd >= 0;
-  if (worker) apply_memory_cap(ra.max_memory);
-  Registry reg = load_plugins(ra.plugin_dirs);
-  Plan plan = expand(ra.spec, reg);
-  if (!worker) {
-    for (const auto& n : ra.notes) std::cerr << n << "\n";
-    std::cout << "sweep: ";
-    for (size_t i = 0; i < plan.axes.size(); ++i)
-      std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
-    std::cout << "\n       = " << plan.trials.size() << " trials";
-    if (plan.skipped) std::cout << " (" << plan.skipped << " incompatible loss/task cells skipped)";
-    std::cout << "\n" << std::flush;
-  }
-  if (ra.dry_run) {
-    print_estimate(std::cout, plan, ra.spec);
-    return 0;
-  }
-  std::filesystem::path dbp(ra.spec.db);
-  std::error_code ec;
-  if (dbp.has_parent_path() && !std::filesystem::create_directories(dbp.parent_path(), ec) && ec)
-    throw StoreError("--db " + ra.spec.db + ": cannot create folder " + dbp.parent_path().string() +
-                     ": " + ec.message());
-  const auto t0 = std::chrono::steady_clock::now();
-  std::unique_ptr<RunLock> lock;
-  if (!worker)
-    lock = std::make_unique<RunLock>(ra.spec.db);  // the supervisor holds it for its worker
-  if (!worker && ra.isolation) {
-    // Refuses a foreign or old database once, here; held open so that the worker's connection is
-    // never the last one: a last close checkpoints and removes the WAL, and readers starting at
-    // that moment would see the database locked.
-    Store hold(ra.spec.db);
-    // One sweeps row and one registration for the invocation, however often the worker restarts.
-    const Registration registered = register_sweep(plan, ra.spec, hold, ra.force, ra.retry);
-    SupervisorOptions so;
-    so.run_args = args;
-    so.db = ra.spec.db;
-    so.max_retries = ra.max_retries;
-    so.hang_timeout_s = ra.hang_timeout;
-    so.max_memory = ra.max_memory;
-    so.sweep_id = registered.sweep_id;
-    SupervisorResult sr = supervise(so, std::cerr);
-    hold.end_sweep(registered.sweep_id);
-    if (sr.crashed + sr.hung > 0)
-      std::cout << "isolation: " << sr.crashed << " trial(s) crashed, " << sr.hung
-                << " hung; worker restarted " << sr.restarts << " time(s); see the failures view\n";
-    Outcome o = tally(ra.spec.db, plan, registered.finished);
-    o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return report(o, ra.spec.db, args, sr.exit_code);
-  }
+namespace {
 
+void print_plan(const Plan& plan, const RunArgs& ra) {
+  for (const auto& n : ra.notes) std::cerr << n << "\n";
+  if (plan.repeated)
+    std::cerr << "note: " << plan.repeated
+              << " cell(s) of the matrix were another cell's configuration spelled differently "
+                 "(say, a model with its defaults written out); each runs once\n";
+  std::cout << "sweep: ";
+  for (size_t i = 0; i < plan.axes.size(); ++i)
+    std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
+  std::cout << "\n       = " << plan.trials.size() << " trials";
+  if (plan.skipped) std::cout << " (" << plan.skipped << " incompatible loss/task cells skipped)";
+  std::cout << "\n" << std::flush;
+}
+
+// The supervisor's side of an isolated run: it registers the invocation once, supervises
+// workers until the sweep is done, and reports for the whole invocation.
+int run_supervised(const std::vector<std::string>& args, const RunArgs& ra, const Plan& plan) {
+  const auto t0 = std::chrono::steady_clock::now();
+  // Refuses a foreign or old database once, here; held open so that the worker's connection is
+  // never the last one: a last close checkpoints and removes the WAL, and readers starting at
+  // that moment would see the database locked.
+  Store hold(ra.spec.db);
+  // One sweeps row and one registration for the invocation, however often the worker restarts.
+  const Registration registered = register_sweep(plan, ra.spec, hold, ra.force, ra.retry);
+  SupervisorOptions so;
+  so.run_args = args;
+  so.db = ra.spec.db;
+  so.max_retries = ra.max_retries;
+  so.hang_timeout_s = ra.hang_timeout;
+  so.max_memory = ra.max_memory;
+  so.sweep_id = registered.sweep_id;
+  SupervisorResult sr = supervise(so, std::cerr);
+  hold.end_sweep(registered.sweep_id);
+  if (sr.crashed + sr.hung > 0)
+    std::cout << "isolation: " << sr.crashed << " trial(s) crashed, " << sr.hung
+              << " hung; worker restarted " << sr.restarts << " time(s); see the failures view\n";
+  Outcome o = tally(ra.spec.db, plan, registered.finished);
+  o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return report(o, ra.spec.db, args, sr.exit_code);
+}
+
+// Training in this process: a worker of the supervisor, or a run with --no-isolation.
+int run_here(const std::vector<std::string>& args, const RunArgs& ra, const Plan& plan) {
   RunOptions opt;
   opt.force = ra.force;
   opt.retry = ra.retry;
@@ -175,12 +169,39 @@ int cmd_run(const std::vector<std::string>& args) {
                      " finished trials are safe in the database");
   }
   const int rc = st.interrupted ? 130 : 0;
-  if (worker) return rc;  // the supervisor reports for the whole invocation
+  if (ra.worker_fd >= 0) return rc;  // the supervisor reports for the whole invocation
   Outcome o;
   o.done = st.done, o.diverged = st.diverged, o.failed = st.failed, o.timeout = st.timeout;
   o.before = st.skipped_done, o.seconds = st.seconds;
   o.unfinished = st.total - st.skipped_done - st.done - st.diverged - st.failed - st.timeout;
   return report(o, ra.spec.db, args, rc);
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  bool help = false;
+  RunArgs ra = parse_run(args, help);
+  if (help) return 0;
+  const bool worker = ra.worker_fd >= 0;
+  if (worker) apply_memory_cap(ra.max_memory);
+  Registry reg = load_plugins(ra.plugin_dirs);
+  Plan plan = expand(ra.spec, reg);
+  if (!worker) print_plan(plan, ra);
+  if (ra.dry_run) {
+    print_estimate(std::cout, plan, ra.spec);
+    return 0;
+  }
+  std::filesystem::path dbp(ra.spec.db);
+  std::error_code ec;
+  if (dbp.has_parent_path() && !std::filesystem::create_directories(dbp.parent_path(), ec) && ec)
+    throw StoreError("--db " + ra.spec.db + ": cannot create folder " + dbp.parent_path().string() +
+                     ": " + ec.message());
+  // One run per database file; the supervisor holds the lock for its worker, and the lock must
+  // outlive every connection of this process (closing its descriptor would drop SQLite's locks).
+  std::unique_ptr<RunLock> lock;
+  if (!worker) lock = std::make_unique<RunLock>(ra.spec.db);
+  return !worker && ra.isolation ? run_supervised(args, ra, plan) : run_here(args, ra, plan);
 }
 
 }  // namespace lossbench::cli

@@ -147,14 +147,16 @@ std::string read_sweep_file(const std::string& path) {
 po::options_description sweep_options() {
   po::options_description d("sweep (command line or INI file; the command line wins)");
   d.add_options()("datasets", po::value<std::string>(),
-                  "datasets: built-ins, csv:PATH, libsvm:PATH, generators")(
+                  "datasets: built-ins, csv:PATH, libsvm:PATH, generators (text in double quotes "
+                  "is taken as it is: csv:\"/a,b (1).csv\")")(
       "models", po::value<std::string>()->default_value("linear"),
       "models: linear; mlp(hidden=64x64,activation=relu)")(
       "losses", po::value<std::string>()->default_value("auto"),
       "loss plugins, or auto: every loss fitting each task")(
       "optimizers", po::value<std::string>()->default_value("sgd,adam"), "optimizer plugins")(
       "lr", po::value<std::string>()->default_value("0.01"), "learning rates")(
-      "seeds", po::value<std::string>()->default_value("0"), "seeds (init and minibatch order)")(
+      "seeds", po::value<std::string>()->default_value("0"),
+      "seeds (init and minibatch order): integers 0 to 2^63-1")(
       "epochs", po::value<std::string>()->default_value("20"), "epochs per trial")(
       "batch_size", po::value<std::string>()->default_value("32"), "minibatch size")(
       "schedule", po::value<std::string>()->default_value("constant"),
@@ -173,7 +175,8 @@ po::options_description sweep_options() {
       "seconds per trial before it is stopped (0: none)")(
       "divergence_factor", po::value<std::string>()->default_value("1000"),
       "train loss above this times its start: diverged")(
-      "threads", po::value<std::string>()->default_value("0"), "trials in parallel (0: all cores)")(
+      "threads", po::value<std::string>()->default_value("0"),
+      "trials in parallel (0: all cores; more than 4 per core are capped)")(
       "db", po::value<std::string>(), "SQLite results database (default results/<config name>.db)");
   return d;
 }
@@ -196,9 +199,10 @@ struct RunOptionsDesc {
         "no-isolation",
         "train in this process instead of a supervised worker (a crashing plugin then ends the "
         "run)")("max-memory", po::value<std::string>(),
-                "address-space cap of the worker, e.g. 4G (default: 75% of RAM)")(
-        "max-retries", po::value<std::string>()->default_value("1"),
-        "times a trial that crashes alone is re-run")(
+                "address-space cap of the worker, at least 256M, e.g. 4G (default: 75% of RAM; "
+                "none with --no-isolation)")("max-retries",
+                                             po::value<std::string>()->default_value("1"),
+                                             "times a trial that crashes alone is re-run")(
         "hang-timeout", po::value<std::string>(),
         "seconds a trial may go without finishing an epoch before the worker is killed as hung "
         "(default: "

@@ -1,6 +1,7 @@
 #include "isolation/supervisor.hpp"
 
 #include "store/store.hpp"
+#include "sweep/worker_pipe.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
@@ -87,9 +88,10 @@ WorkerEnd watch_worker(pid_t child, int read_fd, double hang_timeout_s,
           if (line.size() < 3) continue;
           // A start or a finished epoch resets the trial's clock: a hang is a stretch without
           // progress, so a long trial that keeps finishing epochs is never taken for one.
-          if (line[0] == 'S' || (line[0] == 'B' && w.in_flight.count(line.substr(2))))
+          if (line[0] == worker_pipe::kStarted ||
+              (line[0] == worker_pipe::kEpochDone && w.in_flight.count(line.substr(2))))
             w.in_flight[line.substr(2)] = std::chrono::steady_clock::now();
-          if (line[0] == 'E')
+          if (line[0] == worker_pipe::kEnded)
             w.in_flight.erase(line.substr(2)), suspects.erase(line.substr(2)), ++w.ended;
         }
       }
@@ -135,48 +137,21 @@ void record_hangs(const SupervisorOptions& o, WorkerEnd& w, std::set<std::string
 
 }  // namespace
 
-SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
+namespace {
+
+// What the supervisor remembers across workers, and what it makes of a worker's death.
+struct Supervision {
+  const SupervisorOptions& o;
+  std::ostream& log;
   SupervisorResult res;
   std::map<std::string, int> crashes;  // trial -> crashes while running alone
   std::set<std::string> suspects;      // to run alone on the next start
-  const std::string solo_file = o.db + ".suspects";
-  const std::string exe = (executable_dir() / "lossbench").string();
   int empty_crashes = 0, external_kills = 0;
 
-  on_stop_signals(on_supervisor_signal);
-
-  // Every worker joins the invocation's sweep, whose trials (with --force and --retry applied)
-  // the caller registered once.
-  std::vector<std::string> args = {exe, "run"};
-  args.insert(args.end(), o.run_args.begin(), o.run_args.end());
-  args.insert(args.end(),
-              {"--internal-solo", solo_file, "--internal-max-memory", std::to_string(o.max_memory),
-               "--internal-sweep-id", std::to_string(o.sweep_id), "--internal-worker-fd"});
-  while (true) {
-    {
-      std::ofstream f(solo_file, std::ios::trunc);
-      for (const auto& h : suspects) f << h << "\n";
-    }
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0)
-      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-    std::vector<std::string> worker_args = args;
-    worker_args.push_back(std::to_string(fds[1]));
-    const pid_t child = start_worker(exe, worker_args, fds[1]);
-    close(fds[1]);
-    WorkerEnd w = watch_worker(child, fds[0], o.hang_timeout_s, suspects);
-    close(fds[0]);
-
+  // Records what a dead worker's trials get (timeout, crashed, another run, alone or not);
+  // returns true when the run must stop, with res.exit_code set.
+  bool attribute(WorkerEnd& w) {
     const int status = w.status;
-    const bool crashed =
-        WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
-                                WEXITSTATUS(status) != 130 && !w.in_flight.empty());
-    const bool interrupted = w.forwarded && WIFSIGNALED(status) && WTERMSIG(status) == w.forwarded;
-    if ((!crashed && w.hung.empty()) || interrupted) {
-      std::remove(solo_file.c_str());
-      res.exit_code = interrupted ? 130 : WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-      return res;
-    }
     ++res.restarts;
     if (w.ended > 0) external_kills = 0;
     const std::string how = WIFSIGNALED(status)
@@ -191,29 +166,17 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
         log << "lossbench: worker " << how << " from outside " << external_kills
             << " times in a row with no trial finished (the kernel's OOM killer? see dmesg; a lower"
             << " --max-memory makes a trial's excess its own failure); stopping. The "
-            << in_flight.size() << " trial(s) in flight are left to run: the same command again"
-            << " retries them\n";
-        std::remove(solo_file.c_str());
-        res.exit_code = 1;
+            << in_flight.size() << " trial(s) in flight are left to run\n";
         res.external_kills = external_kills;
-        return res;
+        return stop(1);
       }
+      // Not their fault, but one of them may be what the OOM killer chose: alone next time, it
+      // no longer takes its neighbours down with it.
+      for (const auto& [h, t] : in_flight) suspects.insert(h);
       log << "lossbench: worker " << how << " from outside with " << in_flight.size()
-          << " trial(s) in flight; not their fault: they run again, worker restarted\n";
+          << " trial(s) in flight; not their fault: they run again, alone, worker restarted\n";
     } else if (in_flight.size() == 1) {
-      const std::string h = in_flight.begin()->first;
-      if (++crashes[h] > o.max_retries) {
-        Store::record_outcome(o.db, h, TrialStatus::Crashed,
-                              "worker " + how + " while running this trial alone");
-        suspects.erase(h);
-        log << "lossbench: worker " << how << " in trial " << short_hash(h)
-            << ": recorded as crashed, worker restarted\n";
-        ++res.crashed;
-      } else {
-        suspects.insert(h);
-        log << "lossbench: worker " << how << " in trial " << short_hash(h)
-            << ": retrying it alone\n";
-      }
+      blame_alone(in_flight.begin()->first, how);
     } else if (!in_flight.empty()) {
       for (const auto& [h, t] : in_flight) suspects.insert(h);
       log << "lossbench: worker " << how << " with " << in_flight.size()
@@ -221,12 +184,78 @@ SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
     } else {
       if (++empty_crashes > 3) {
         log << "lossbench: worker " << how << " outside any trial, repeatedly; giving up\n";
-        res.exit_code = 1;
-        return res;
+        return stop(1);
       }
       log << "lossbench: worker " << how << " outside any trial; restarting\n";
     }
+    return false;
   }
+
+  // A crash while `h` ran alone: retried up to --max-retries times, then recorded as crashed.
+  void blame_alone(const std::string& h, const std::string& how) {
+    if (++crashes[h] > o.max_retries) {
+      Store::record_outcome(o.db, h, TrialStatus::Crashed,
+                            "worker " + how + " while running this trial alone");
+      suspects.erase(h);
+      log << "lossbench: worker " << how << " in trial " << short_hash(h)
+          << ": recorded as crashed, worker restarted\n";
+      ++res.crashed;
+    } else {
+      suspects.insert(h);
+      log << "lossbench: worker " << how << " in trial " << short_hash(h)
+          << ": retrying it alone\n";
+    }
+  }
+
+  bool stop(int code) {
+    res.exit_code = code;
+    return true;
+  }
+};
+
+}  // namespace
+
+SupervisorResult supervise(const SupervisorOptions& o, std::ostream& log) {
+  Supervision sv{o, log, {}, {}, {}};
+  const std::string solo_file = o.db + ".suspects";
+  const std::string exe = (executable_dir() / "lossbench").string();
+  on_stop_signals(on_supervisor_signal);
+
+  // Every worker joins the invocation's sweep, whose trials (with --force and --retry applied)
+  // the caller registered once.
+  std::vector<std::string> args = {exe, "run"};
+  args.insert(args.end(), o.run_args.begin(), o.run_args.end());
+  args.insert(args.end(),
+              {"--internal-solo", solo_file, "--internal-max-memory", std::to_string(o.max_memory),
+               "--internal-sweep-id", std::to_string(o.sweep_id), "--internal-worker-fd"});
+  while (true) {
+    {
+      std::ofstream f(solo_file, std::ios::trunc);
+      for (const auto& h : sv.suspects) f << h << "\n";
+    }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+      throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+    std::vector<std::string> worker_args = args;
+    worker_args.push_back(std::to_string(fds[1]));
+    const pid_t child = start_worker(exe, worker_args, fds[1]);
+    close(fds[1]);
+    WorkerEnd w = watch_worker(child, fds[0], o.hang_timeout_s, sv.suspects);
+    close(fds[0]);
+
+    const int status = w.status;
+    const bool crashed =
+        WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+                                WEXITSTATUS(status) != 130 && !w.in_flight.empty());
+    const bool interrupted = w.forwarded && WIFSIGNALED(status) && WTERMSIG(status) == w.forwarded;
+    if ((!crashed && w.hung.empty()) || interrupted) {
+      sv.res.exit_code = interrupted ? 130 : WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+      break;
+    }
+    if (sv.attribute(w)) break;
+  }
+  std::remove(solo_file.c_str());
+  return sv.res;
 }
 
 }  // namespace lossbench

@@ -107,7 +107,8 @@ Model Model::from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_
   return Model(std::move(layers), max_rows);
 }
 
-double Model::bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows) {
+double Model::bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows,
+                           int state_copies) {
   double params = 0, units = 0;
   int prev = in;
   for (int h : spec.hidden) {
@@ -117,7 +118,7 @@ double Model::bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index 
   }
   params += double(prev) * out + out;
   units += out;
-  return sizeof(double) * (2 * params + 2 * double(max_rows) * units);
+  return sizeof(double) * ((2.0 + state_copies) * params + 2 * double(max_rows) * units);
 }
 
 void Model::initialize(Init init, Rng& rng) {

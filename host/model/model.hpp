@@ -39,9 +39,11 @@ class Model {
   Model(std::vector<Layer> layers, Eigen::Index max_rows);
   // The model a spec describes for inputs of width `in` and `out` outputs.
   static Model from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
-  // Bytes such a model allocates (parameters, gradients, activations and deltas), computed
+  // Bytes a trial of such a model allocates (parameters, gradients, activations and deltas, and
+  // `state_copies` more parameter-sized buffers of optimizer state: Adam keeps two), computed
   // without allocating: a spec too big for memory is refused before it aborts the process.
-  static double bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
+  static double bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows,
+                             int state_copies = 2);
 
   Eigen::Index n_params() const { return Eigen::Index(params_.size()); }
   Eigen::VectorXd& params() { return params_; }

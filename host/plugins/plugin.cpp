@@ -48,9 +48,12 @@ PluginInstance::~PluginInstance() {
 }
 
 void PluginInstance::created(int rc) {
-  if (rc != LB_OK || !handle_)
-    throw PluginError(plugin_->where() +
-                      ": create failed: " + (err_[0] ? err_ : "no handle returned"));
+  if (rc == LB_OK && handle_) return;
+  // A failed create owns nothing the host may destroy (abi.h): whatever it wrote to *out is not a
+  // handle.
+  handle_ = nullptr;
+  throw PluginError(plugin_->where() +
+                    ": create failed: " + (err_[0] ? err_ : "no handle returned"));
 }
 
 LossInstance::LossInstance(std::shared_ptr<const Plugin> plugin, const std::vector<double>& hp,

@@ -122,15 +122,16 @@ bool is_digest(const std::string& s) {
 
 }  // namespace
 
-std::vector<std::string> probe_in_child(const std::vector<std::string>& paths,
-                                        const std::function<void(const std::string&)>& load,
-                                        std::chrono::milliseconds timeout) {
-  std::vector<std::string> result(paths.size());
+std::vector<std::optional<std::string>> probe_in_child(
+    const std::vector<std::string>& paths, const std::function<void(const std::string&)>& load,
+    std::chrono::milliseconds timeout) {
+  std::vector<std::optional<std::string>> result(paths.size());
   size_t from = 0;
   while (from < paths.size()) {
     std::string why;
     const size_t done = run_probe_child(paths, from, load, timeout, why);
-    if (done == SIZE_MAX) break;
+    if (done == SIZE_MAX) break;  // no child: the rest stay unprobed
+    for (size_t i = from; i < std::min(from + done, paths.size()); ++i) result[i] = "";
     from += std::min(done, paths.size() - from);
     if (from == paths.size()) break;
     result[from++] = why;

@@ -55,6 +55,10 @@ std::string descriptor_problem(const lb_plugin& p, size_t index) {
   if (p.struct_size < kMinPluginSize)
     return at + ": descriptor of " + std::to_string(p.struct_size) + " bytes, expected at least " +
            std::to_string(kMinPluginSize);
+  // The array is stepped through by this size: anything else would misalign the next descriptor.
+  if (p.struct_size % alignof(lb_plugin) != 0)
+    return at + ": descriptor of " + std::to_string(p.struct_size) + " bytes, not a multiple of " +
+           std::to_string(alignof(lb_plugin));
   if (!valid_name(p.name))
     return at + ": invalid name " + quoted(p.name) + " (expected [a-z0-9_]+)";
   const std::string who = "plugin '" + std::string(p.name) + "'";
@@ -234,10 +238,12 @@ size_t Registry::add_files(const std::vector<fs::path>& files) {
     for (const auto* c : unknown) paths.push_back(c->path);
     const auto died = probe_in_child(paths, rehearse_load, kProbeTimeout);
     for (size_t i = 0; i < unknown.size(); ++i) {
-      if (died[i].empty())
+      if (!died[i])
+        continue;  // not probed (no child could be forked): loaded as before, not cached
+      if (died[i]->empty())
         fine.push_back(unknown[i]->digest);
       else
-        unknown[i]->problem = died[i];
+        unknown[i]->problem = *died[i];
     }
     cache.remember(fine);
   }

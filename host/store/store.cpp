@@ -590,8 +590,18 @@ std::vector<std::vector<std::string>> Store::query(const std::string& path, cons
   int rc = run_query(open_connection(path, SQLITE_OPEN_READONLY).get(), sql, rows, columns, err);
   // A WAL database needs its -shm file, which a reader cannot create on a read-only mount or in a
   // folder it may not write. No writer can be running there either (it would need the same
-  // files), so the file alone is the whole database: read it as immutable.
+  // files), so the file alone is the whole database: read it as immutable. Not when a -wal holds
+  // commits the file lacks (a killed run's, or a live run this reader may not join): those would
+  // be silently missing.
   if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+    std::error_code ec;
+    const auto wal = std::filesystem::file_size(path + "-wal", ec);
+    if (!ec && wal > 0)
+      throw StoreError(path +
+                       ": cannot read: its -wal holds commits not yet in the file, and this "
+                       "reader cannot create " +
+                       path + "-shm (" + err +
+                       "); read it where it is writable, or copy it with its -wal");
     rows.clear();
     rc = run_query(
         open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI).get(), sql,

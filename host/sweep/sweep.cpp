@@ -1,6 +1,7 @@
 #include "sweep/sweep.hpp"
 
 #include "sweep/metrics.hpp"
+#include "sweep/worker_pipe.hpp"
 #include "util/process.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
@@ -73,22 +74,29 @@ std::string SweepSpec::text() const {
   return s.str();
 }
 
-Plan expand(const SweepSpec& spec, const Registry& registry) {
-  Plan plan;
-  // Validate names before loading any data: a typo should fail in milliseconds.
+namespace {
+
+struct SweepPlugins {
   std::vector<std::shared_ptr<const Plugin>> losses, optimizers;
+};
+
+// The sweep's plugins by name ("auto": every loss), and its hyperparameter axes checked against
+// their declarations: before any data is loaded, so that a typo fails in milliseconds.
+SweepPlugins resolve_plugins(const SweepSpec& spec, const Registry& registry) {
+  SweepPlugins sp;
   bool auto_losses = false;
   for (const auto& l : spec.losses) {
     if (l == "auto")
       auto_losses = true;
     else
-      losses.push_back(registry.require(l, LB_KIND_LOSS));
+      sp.losses.push_back(registry.require(l, LB_KIND_LOSS));
   }
   if (auto_losses)
     for (const auto& p : registry.of_kind(LB_KIND_LOSS))
-      if (std::find(losses.begin(), losses.end(), p) == losses.end()) losses.push_back(p);
+      if (std::find(sp.losses.begin(), sp.losses.end(), p) == sp.losses.end())
+        sp.losses.push_back(p);
   for (const auto& o : spec.optimizers)
-    optimizers.push_back(registry.require(o, LB_KIND_OPTIMIZER));
+    sp.optimizers.push_back(registry.require(o, LB_KIND_OPTIMIZER));
   for (const auto& [key, hps] : spec.hyperparams) {
     const auto dot = key.find('.');
     const std::string kind = key.substr(0, dot), name = key.substr(dot + 1);
@@ -101,26 +109,60 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
                           hp + "'" + did_you_mean(hp, declared) +
                           (declared.empty() ? " (it has none)" : ""));
   }
+  return sp;
+}
+
+std::unique_ptr<PreparedData> prepare(const std::string& spec) {
+  auto pd = std::make_unique<PreparedData>();
+  try {
+    pd->data = load_dataset(spec);
+    pd->split = make_split(pd->data, 0);
+  } catch (const std::bad_alloc&) {
+    throw DataError("dataset '" + spec +
+                    "': out of memory while loading it (raise --max-memory, or use less data)");
+  }
+  return pd;
+}
+
+// A trial of the matrix; the rest of its configuration is the spec's.
+TrialConfig make_trial(const SweepSpec& spec, const PreparedData* data, const ModelSpec& model,
+                       const std::string& metric) {
+  TrialConfig c;
+  c.data = data;
+  c.model = model;
+  c.epochs = spec.epochs, c.batch_size = spec.batch_size;
+  c.schedule = spec.schedule, c.eval_every = spec.eval_every;
+  c.time_budget_s = spec.time_budget_s, c.divergence_factor = spec.divergence_factor;
+  c.metric = metric, c.target = spec.target;
+  return c;
+}
+
+// Two spellings of one configuration (mlp(hidden=64) and the same with its defaults written
+// out) are one trial: it runs once.
+void drop_repeats(Plan& plan) {
+  std::set<std::string> seen;
+  const auto before = plan.trials.size();
+  plan.trials.erase(
+      std::remove_if(plan.trials.begin(), plan.trials.end(),
+                     [&](const TrialConfig& t) { return !seen.insert(t.hash).second; }),
+      plan.trials.end());
+  plan.repeated = before - plan.trials.size();
+}
+
+}  // namespace
+
+Plan expand(const SweepSpec& spec, const Registry& registry) {
+  Plan plan;
+  const SweepPlugins sp = resolve_plugins(spec, registry);
   std::vector<ModelSpec> models;
   for (const auto& m : spec.models) models.push_back(ModelSpec::parse(m));
   if (!spec.metric.empty()) metric_def(spec.metric);  // throws, naming the closest metric
-
-  for (const auto& ds : spec.datasets) {
-    auto pd = std::make_unique<PreparedData>();
-    try {
-      pd->data = load_dataset(ds);
-      pd->split = make_split(pd->data, 0);
-    } catch (const std::bad_alloc&) {
-      throw DataError("dataset '" + ds +
-                      "': out of memory while loading it (raise --max-memory, or use less data)");
-    }
-    plan.data.push_back(std::move(pd));
-  }
+  for (const auto& ds : spec.datasets) plan.data.push_back(prepare(ds));
   // Each plugin's hyperparameter grid, expanded and validated once.
   std::vector<std::vector<std::vector<double>>> loss_grids, opt_grids;
   size_t loss_cells = 0, opt_cells = 0;
-  for (const auto& l : losses) loss_cells += loss_grids.emplace_back(hp_grid(*l, spec)).size();
-  for (const auto& o : optimizers) opt_cells += opt_grids.emplace_back(hp_grid(*o, spec)).size();
+  for (const auto& l : sp.losses) loss_cells += loss_grids.emplace_back(hp_grid(*l, spec)).size();
+  for (const auto& o : sp.optimizers) opt_cells += opt_grids.emplace_back(hp_grid(*o, spec)).size();
   plan.axes = {
       {"datasets", spec.datasets.size()},         {"models", models.size()},
       {"losses (x hyperparameters)", loss_cells}, {"optimizers (x hyperparameters)", opt_cells},
@@ -133,31 +175,26 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
       throw std::invalid_argument("metric '" + metric + "' does not apply to dataset '" +
                                   pd->data.spec + "' (" + task_name(task) + ")");
     for (const auto& model : models)
-      for (size_t li = 0; li < losses.size(); ++li) {
-        const auto& l = losses[li];
-        if (!l->supports(task)) {
+      for (size_t li = 0; li < sp.losses.size(); ++li) {
+        if (!sp.losses[li]->supports(task)) {
           plan.skipped += loss_grids[li].size() * opt_cells * spec.lrs.size() * spec.seeds.size();
           continue;
         }
+        TrialConfig c = make_trial(spec, pd.get(), model, metric);
+        c.loss = sp.losses[li];
         for (const auto& lhp : loss_grids[li])
-          for (size_t oi = 0; oi < optimizers.size(); ++oi)
+          for (size_t oi = 0; oi < sp.optimizers.size(); ++oi)
             for (const auto& ohp : opt_grids[oi])
               for (double lr : spec.lrs)
                 for (uint64_t seed : spec.seeds) {
-                  TrialConfig c;
-                  c.data = pd.get();
-                  c.model = model;
-                  c.loss = l, c.optimizer = optimizers[oi], c.loss_hp = lhp, c.optimizer_hp = ohp;
-                  c.lr = lr, c.seed = seed, c.epochs = spec.epochs, c.batch_size = spec.batch_size;
-                  c.schedule = spec.schedule, c.eval_every = spec.eval_every;
-                  c.time_budget_s = spec.time_budget_s,
-                  c.divergence_factor = spec.divergence_factor;
-                  c.metric = metric, c.target = spec.target;
+                  c.optimizer = sp.optimizers[oi], c.loss_hp = lhp, c.optimizer_hp = ohp;
+                  c.lr = lr, c.seed = seed;
                   c.hash = sha256_hex(c.canonical());
-                  plan.trials.push_back(std::move(c));
+                  plan.trials.push_back(c);
                 }
       }
   }
+  drop_repeats(plan);
   return plan;
 }
 
@@ -186,80 +223,37 @@ Registration register_sweep(const Plan& plan, const SweepSpec& spec, ResultSink&
   return reg;
 }
 
-RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store,
-                   const RunOptions& options, std::ostream& progress) {
-  RunStats st;
-  st.total = plan.trials.size();
-  // A supervised worker's trials are registered already: it only learns which are finished.
-  const bool registered = options.sweep_id >= 0;
-  const Registration reg =
-      registered
-          ? Registration{options.sweep_id, store.add_pending(options.sweep_id, plan.trials, false)}
-          : register_sweep(plan, spec, store, options.force, options.retry);
-  const std::set<std::string>& finished = reg.finished;
-  std::vector<const TrialConfig*> todo, solo;
-  for (const auto& t : plan.trials)
-    if (!finished.count(t.hash)) (options.solo.count(t.hash) ? solo : todo).push_back(&t);
-  st.skipped_done = plan.trials.size() - todo.size() - solo.size();
+namespace {
 
-  const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
-  std::atomic<size_t> done{0}, diverged{0}, failed{0}, timeout{0}, running{0};
-  std::atomic<int64_t> cpu_us{0};
-  std::atomic<bool> abandon{false};
-  const auto t0 = std::chrono::steady_clock::now();
-  const bool tty = isatty(STDERR_FILENO) && &progress == &std::cerr;
-  auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
-
-  std::mutex progress_mu;
-  auto report = [&](bool final_line) {
-    const size_t finished_now = done + diverged + failed + timeout;
-    const double s = elapsed(), rate = finished_now / std::max(s, 1e-9);
-    const size_t to_run = todo.size() + solo.size();
-    const double eta = rate > 0 ? double(to_run - finished_now) / rate : 0;
-    std::ostringstream line;
-    line << finished_now << "/" << to_run << " trials";
-    if (st.skipped_done) line << " (+" << st.skipped_done << " already done)";
-    line << ", " << running << " running, " << diverged << " diverged, " << failed + timeout
-         << " failed, " << std::fixed << std::setprecision(1) << rate * 60 << " trials/min, " << s
-         << " s";
-    if (!final_line && finished_now < to_run) line << ", ETA " << eta << " s";
-    std::lock_guard<std::mutex> lock(progress_mu);
-    if (tty)
-      progress << "\r\033[K" << line.str() << (final_line ? "\n" : "") << std::flush;
-    else
-      progress << line.str() << "\n" << std::flush;
-  };
-
-  g_interrupts = 0;
-  std::atomic<bool> stop_progress{false};
-  std::thread ticker([&] {
-    double last = 0;
-    while (!stop_progress) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      if (g_interrupts >= 2) abandon = true;
-      const double s = elapsed();
-      if (tty ? s - last >= 0.5 : s - last >= 10) {
-        report(false);
-        last = s;
+// The counters of a running sweep and its progress line: redrawn twice a second on a terminal,
+// a plain line every 10 s otherwise. Its ticker also turns a second Ctrl-C into `abandon`.
+class Progress {
+ public:
+  Progress(std::ostream& out, size_t to_run, size_t already_done, std::atomic<bool>& abandon)
+      : out_(out),
+        to_run_(to_run),
+        already_done_(already_done),
+        tty_(isatty(STDERR_FILENO) && &out == &std::cerr),
+        t0_(std::chrono::steady_clock::now()) {
+    ticker_ = std::thread([this, &abandon] {
+      double last = 0;
+      while (!stop_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (g_interrupts >= 2) abandon = true;
+        const double s = elapsed();
+        if (tty_ ? s - last >= 0.5 : s - last >= 10) {
+          line(false);
+          last = s;
+        }
       }
-    }
-  });
+    });
+  }
+  ~Progress() { stop(); }
 
-  auto one = [&](const TrialConfig& c) {
-    if (g_interrupts > 0 || store.failed()) return;  // stop taking new trials
-    store.mark_running(c.hash);
-    notify(options.notify_fd, 'S', c.hash);
-    ++running;
-    TrialResult r = options.notify_fd < 0
-                        ? run_trial(c, abandon)
-                        : run_trial(c, abandon, [&] { notify(options.notify_fd, 'B', c.hash); });
-    --running;
-    notify(options.notify_fd, 'E', c.hash);
-    switch (r.status) {
+  void count(TrialStatus s) {
+    switch (s) {
       case TrialStatus::Abandoned:
-        return;  // stays pending: the next run redoes it
+        break;
       case TrialStatus::Done:
         ++done;
         break;
@@ -274,11 +268,86 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store,
         ++failed;
         break;
     }
+  }
+  // Stops the ticker and prints the last line.
+  void stop() {
+    if (stop_.exchange(true)) return;
+    ticker_.join();
+    line(true);
+  }
+  double elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+
+  std::atomic<size_t> done{0}, diverged{0}, failed{0}, timeout{0}, running{0};
+
+ private:
+  void line(bool final_line) {
+    const size_t finished_now = done + diverged + failed + timeout;
+    const double s = elapsed(), rate = finished_now / std::max(s, 1e-9);
+    const double eta = rate > 0 ? double(to_run_ - finished_now) / rate : 0;
+    std::ostringstream l;
+    l << finished_now << "/" << to_run_ << " trials";
+    if (already_done_) l << " (+" << already_done_ << " already done)";
+    l << ", " << running << " running, " << diverged << " diverged, " << failed + timeout
+      << " failed, " << std::fixed << std::setprecision(1) << rate * 60 << " trials/min, " << s
+      << " s";
+    if (!final_line && finished_now < to_run_) l << ", ETA " << eta << " s";
+    std::lock_guard<std::mutex> lock(mu_);
+    if (tty_)
+      out_ << "\r\033[K" << l.str() << (final_line ? "\n" : "") << std::flush;
+    else
+      out_ << l.str() << "\n" << std::flush;
+  }
+
+  std::ostream& out_;
+  const size_t to_run_, already_done_;
+  const bool tty_;
+  const std::chrono::steady_clock::time_point t0_;
+  std::mutex mu_;
+  std::atomic<bool> stop_{false};
+  std::thread ticker_;
+};
+
+}  // namespace
+
+RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store,
+                   const RunOptions& options, std::ostream& progress) {
+  RunStats st;
+  st.total = plan.trials.size();
+  // A supervised worker's trials are registered already: it only learns which are finished.
+  const bool registered = options.sweep_id >= 0;
+  const Registration reg =
+      registered
+          ? Registration{options.sweep_id, store.add_pending(options.sweep_id, plan.trials, false)}
+          : register_sweep(plan, spec, store, options.force, options.retry);
+  std::vector<const TrialConfig*> todo, solo;
+  for (const auto& t : plan.trials)
+    if (!reg.finished.count(t.hash)) (options.solo.count(t.hash) ? solo : todo).push_back(&t);
+  st.skipped_done = plan.trials.size() - todo.size() - solo.size();
+
+  g_interrupts = 0;
+  std::atomic<int64_t> cpu_us{0};
+  std::atomic<bool> abandon{false};
+  Progress p(progress, todo.size() + solo.size(), st.skipped_done, abandon);
+  auto one = [&](const TrialConfig& c) {
+    if (g_interrupts > 0 || store.failed()) return;  // stop taking new trials
+    store.mark_running(c.hash);
+    notify(options.notify_fd, worker_pipe::kStarted, c.hash);
+    ++p.running;
+    TrialResult r = options.notify_fd < 0 ? run_trial(c, abandon) : run_trial(c, abandon, [&] {
+      notify(options.notify_fd, worker_pipe::kEpochDone, c.hash);
+    });
+    --p.running;
+    notify(options.notify_fd, worker_pipe::kEnded, c.hash);
+    if (r.status == TrialStatus::Abandoned) return;  // stays pending: the next run redoes it
+    p.count(r.status);
     cpu_us += int64_t(r.cpu_ms * 1e3);
     store.submit(std::move(r));
   };
   // Crash suspects first, alone, so that a second crash names its culprit.
   for (const TrialConfig* c : solo) one(*c);
+  const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(
@@ -288,13 +357,11 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store,
         },
         tbb::simple_partitioner());
   });
-  stop_progress = true;
-  ticker.join();
+  p.stop();
   store.flush();
   if (!registered) store.end_sweep(reg.sweep_id);
-  report(true);
-  st.done = done, st.diverged = diverged, st.failed = failed, st.timeout = timeout;
-  st.seconds = elapsed();
+  st.done = p.done, st.diverged = p.diverged, st.failed = p.failed, st.timeout = p.timeout;
+  st.seconds = p.elapsed();
   st.trial_cpu_ms = double(cpu_us.load()) / 1e3;
   st.interrupted = g_interrupts > 0;
   return st;

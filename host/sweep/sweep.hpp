@@ -65,7 +65,8 @@ struct SweepSpec {
 struct Plan {
   std::vector<std::unique_ptr<PreparedData>> data;
   std::vector<TrialConfig> trials;
-  size_t skipped = 0;  // incompatible loss/task combinations
+  size_t skipped = 0;   // incompatible loss/task combinations
+  size_t repeated = 0;  // cells that were another cell's configuration spelled differently
   std::vector<std::pair<std::string, size_t>> axes;
 };
 

@@ -161,19 +161,15 @@ class Trial {
   TrialResult run() {
     if (auto failure = setup()) return finish(*failure);
     try {
-      start_loss_ = evaluate(0);
-      if (!std::isfinite(start_loss_))
-        return finish(
-            {TrialStatus::Diverged, "non-finite loss or outputs at the initial point", 0});
+      if (auto why = evaluate(0); !why.empty())
+        return finish({TrialStatus::Diverged, why + " at the initial point", 0});
       for (int epoch = 1; epoch <= c_.epochs; ++epoch) {
         if (auto ending = train_epoch(epoch)) return finish(*ending);
         if (!w_->model.params().allFinite())
           return finish(diverged("non-finite parameters at step " + step_text()));
         if (heartbeat_) heartbeat_();
         if (epoch % c_.eval_every == 0 || epoch == c_.epochs) {
-          const double tl = evaluate(epoch);
-          if (auto why = divergence(tl, start_loss_, c_.divergence_factor, "train loss");
-              !why.empty())
+          if (auto why = evaluate(epoch); !why.empty())
             return finish(diverged(why + " at epoch " + std::to_string(epoch) + " (step " +
                                    step_text() + ")"));
         }
@@ -196,7 +192,7 @@ class Trial {
   // (Adam keeps two more copies of the weights) it would abort the process instead.
   std::optional<Ending> setup() {
     const int in_cols = int(s_.X_train.cols()), out_cols = d_.output_cols();
-    const double need = Model::bytes_needed(c_.model, in_cols, out_cols, max_rows_) * 2;
+    const double need = Model::bytes_needed(c_.model, in_cols, out_cols, max_rows_);
     if (const double cap = memory_limit_bytes(); need > cap)
       return Ending{
           TrialStatus::Failed,
@@ -281,7 +277,7 @@ class Trial {
   }
 
   // An evaluation point: losses, gradient norms and every metric on validation and test.
-  CurvePoint measure(int epoch, bool& finite_outputs) {
+  CurvePoint measure(int epoch) {
     Workspace& w = *w_;
     CurvePoint p;
     p.epoch = epoch;
@@ -293,9 +289,7 @@ class Trial {
     w.model.layer_grad_norms(p.layer_grad_norms);
     p.grad_norm = w.model.grads().norm();
     p.val_loss = split_loss(s_.X_val, s_.y_val, &w.out_val, false);
-    const double test_loss = split_loss(s_.X_test, s_.y_test, &w.out_test, false);
-    // A model whose validation or test outputs are non-finite has diverged there, too.
-    finite_outputs = std::isfinite(p.val_loss) && std::isfinite(test_loss);
+    split_loss(s_.X_test, s_.y_test, &w.out_test, false);
     p.val = compute_metrics(d_.task, d_.n_classes, w.out_val, s_.y_val, s_.y_mean, s_.y_std);
     p.test = compute_metrics(d_.task, d_.n_classes, w.out_test, s_.y_test, s_.y_mean, s_.y_std);
     p.val_metric = p.val.get(c_.metric);
@@ -317,13 +311,16 @@ class Trial {
     r_.curve.push_back(std::move(p));
   }
 
-  // Measures and records a point; returns its train loss, NaN when any output was not finite.
-  double evaluate(int epoch) {
-    bool finite_outputs = false;
-    CurvePoint p = measure(epoch, finite_outputs);
+  // Measures and records a point; returns why the trial has diverged there ("" if it has not):
+  // a non-finite train loss or model output on any split, or an exploding train loss.
+  std::string evaluate(int epoch) {
+    CurvePoint p = measure(epoch);
     const double train_loss = p.train_loss;
     record(std::move(p));
-    return finite_outputs ? train_loss : double(NAN);
+    if (epoch == 0) start_loss_ = train_loss;
+    if (!w_->out_val.allFinite() || !w_->out_test.allFinite())
+      return "non-finite model outputs on the validation or test split";
+    return divergence(train_loss, start_loss_, c_.divergence_factor, "train loss");
   }
 
   Ending diverged(std::string message) const {

@@ -49,6 +49,8 @@ uint64_t parse_size(const std::string& s) {
     throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
   if (s.empty() || !(v >= 0) || !std::isfinite(v))
     throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
+  if (v * mult >= 0x1p63)
+    throw std::invalid_argument("'" + s + "' is larger than any address space");
   return uint64_t(v * mult);
 }
 

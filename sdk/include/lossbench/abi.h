@@ -47,7 +47,9 @@ typedef struct lb_hyperparam {
   const char* doc;  /* one line */
 } lb_hyperparam;
 
-/* Per-trial state, owned by the plugin: created once per trial, destroyed by the plugin. */
+/* Per-trial state, owned by the plugin: created once per trial, destroyed by the plugin. A create
+ * that returns LB_ERROR has freed whatever it made: the host never destroys what it wrote to *out.
+ */
 typedef void* lb_handle;
 
 /*
