@@ -11,6 +11,7 @@
 #include "store/store.hpp"
 #include "sweep/sweep.hpp"
 #include "sweep/trial.hpp"
+#include "util/process.hpp"
 #include "util/rng.hpp"
 #include "util/strings.hpp"
 
@@ -423,6 +424,42 @@ void run_ingest(Bench& b) {
   b.json << ",\"ingest_rows_per_s\":" << rows_per_s;
 }
 
+// Best wall time of `reps` runs of a shell command, in ms.
+double command_ms(const std::string& cmd, int reps) {
+  std::vector<double> ms;
+  for (int k = 0; k < reps; ++k) {
+    const double t0 = now_s();
+    if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
+    ms.push_back((now_s() - t0) * 1e3);
+  }
+  return best(ms, false);
+}
+
+// Start-up of `lossbench plugins` (every built-in loaded, each file probed in a child unless the
+// probe cache knows it), against `lossbench --version`, a start that loads nothing.
+void run_startup(Bench& b) {
+  const std::string exe = (executable_dir() / "lossbench").string();
+  const std::string cache = b.args.out + "/startup-cache";
+  const int reps = b.args.quick ? 5 : 20;
+  fs::remove_all(cache);
+  const double bare = command_ms(exe + " --version >/dev/null", reps);
+  const double warm =
+      command_ms("XDG_CACHE_HOME=" + cache + " " + exe + " plugins >/dev/null", reps);
+  std::vector<double> cold;
+  for (int k = 0; k < reps; ++k) {
+    fs::remove_all(cache);
+    cold.push_back(command_ms("XDG_CACHE_HOME=" + cache + " " + exe + " plugins >/dev/null", 1));
+  }
+  const double c = best(cold, false);
+  std::cout << "\nstartup (best of " << reps << "): lossbench plugins (" << b.reg.plugins().size()
+            << " built-ins) " << fixed(warm, 1) << " ms with the probe cache warm ("
+            << fixed(warm / bare, 2) << "x a bare start), " << fixed(c, 1)
+            << " ms probing every file (" << fixed(c / bare, 2) << "x); lossbench --version "
+            << fixed(bare, 1) << " ms\n";
+  b.json << ",\"startup_ms\":{\"bare\":" << bare << ",\"plugins_warm\":" << warm
+         << ",\"plugins_cold\":" << c << "}";
+}
+
 // PyTorch on the same splits, when it is installed.
 void run_torch(Bench& b, const std::vector<Figure>& figures) {
   if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
@@ -470,6 +507,7 @@ int run(int argc, char** argv) {
   const std::vector<Figure> figures = run_workloads(b);
   if (b.args.wanted("S1")) run_s1(b);
   if (b.args.wanted("ingest")) run_ingest(b);
+  if (b.args.wanted("startup")) run_startup(b);
   if (b.args.torch && b.args.wanted("torch")) run_torch(b, figures);
   b.json << "}\n";
   std::ofstream(b.args.out + "/bench.json") << b.json.str();
