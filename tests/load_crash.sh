@@ -35,6 +35,8 @@ for mode in isolated no-isolation; do
   "$lb" run --datasets iris --losses cross_entropy --optimizers sgd --epochs 1 --quiet "${extra[@]}" \
     --plugin-dir "$dir" --db "$work/$mode.db" >"$work/out" 2>&1; rc=$?
   [[ $rc -eq 0 ]] || bad "$mode run exited $rc: $(cat "$work/out")"
+  grep -q "note: not loaded: .*segv_on_load.so: crashed while loading (SIGSEGV)" "$work/out" ||
+    bad "$mode run did not say which files it could not load: $(cat "$work/out")"
   done_trials=$(sqlite3 "$work/$mode.db" "SELECT count(*) FROM trials WHERE status = 'done'" 2>&1)
   [[ $done_trials =~ ^[1-9][0-9]*$ ]] || bad "$mode run stored no finished trial ($done_trials)"
 done

@@ -5,6 +5,7 @@
 #include "plugins/plugin.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -48,7 +49,9 @@ int cmd_dataset(const std::vector<std::string>& args) {
     std::cout << desc;
     return vm.count("help") ? 0 : 2;
   }
-  for (const auto& spec : specs) {
+  for (auto spec : specs) {
+    // The quoting rule of --datasets, so that one spelling works in both places.
+    spec.erase(std::remove(spec.begin(), spec.end(), '"'), spec.end());
     Dataset d = load_dataset(spec);
     Split s = make_split(d, 0);
     std::cout << d.spec << ": " << d.X.rows() << " rows x " << d.X.cols() << " features, "

@@ -184,10 +184,16 @@ int cmd_run(const std::vector<std::string>& args) {
   RunArgs ra = parse_run(args, help);
   if (help) return 0;
   const bool worker = ra.worker_fd >= 0;
-  if (worker) apply_memory_cap(ra.max_memory);
+  // The process that trains is capped: the worker, or this one with --no-isolation.
+  if (worker || !ra.isolation) apply_memory_cap(ra.max_memory);
   Registry reg = load_plugins(ra.plugin_dirs);
   Plan plan = expand(ra.spec, reg);
-  if (!worker) print_plan(plan, ra);
+  if (!worker) {
+    // The sweep needs none of them (expand would have said), but a file that did not load is
+    // worth a line: it may be a plugin the user meant to include.
+    for (const auto& f : reg.failures()) std::cerr << "note: not loaded: " << f.message() << "\n";
+    print_plan(plan, ra);
+  }
   if (ra.dry_run) {
     print_estimate(std::cout, plan, ra.spec);
     return 0;

@@ -31,8 +31,10 @@ void print_leaderboard(std::ostream& out, const std::string& db) {
   auto rows = Store::query(
       db,
       "SELECT dataset, model, loss, optimizer, best_lr AS lr, metric, seeds_done AS seeds,"
-      " printf('%.4g', val_mean) AS val, printf('%.4g', test_mean) AS test,"
-      " printf('%.2g', test_sd) AS test_sd FROM leaderboard"
+      // No seed finished (all diverged): '-', where printf would make NULL a perfect 0.
+      " iif(val_mean IS NULL, '-', printf('%.4g', val_mean)) AS val,"
+      " iif(test_mean IS NULL, '-', printf('%.4g', test_mean)) AS test,"
+      " iif(test_sd IS NULL, '-', printf('%.2g', test_sd)) AS test_sd FROM leaderboard"
       " ORDER BY dataset, model, CASE WHEN metric IN (" +
           lower_is_better_sql_list() + ") THEN test_mean ELSE -test_mean END NULLS LAST",
       &cols);

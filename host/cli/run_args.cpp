@@ -34,7 +34,11 @@ double number(const std::string& key, const std::string& s) {
   char* end = nullptr;
   const double v = std::strtod(s.c_str(), &end);
   if (s.empty() || *end || !std::isfinite(v))
-    throw po::error("option '" + key + "': '" + s + "' is not a number");
+    throw po::error(
+        "option '" + key + "': '" + s + "' is " +
+        (!s.empty() && !*end && std::isinf(v) && s.find_first_of("iI") == std::string::npos
+             ? "out of the range of a double"
+             : "not a number"));
   return v;
 }
 
@@ -112,36 +116,43 @@ std::vector<std::string> top_level_list(const std::string& key, const std::strin
   return out;
 }
 
-// The INI file as text for Boost's parser, after what it cannot see: a UTF-8 byte order mark
-// (editors on Windows write one; it would become part of the first key) and a key given twice
-// in one section (Boost keeps the last, silently).
+// The INI file as text for Boost's parser, after what it cannot see or say: a UTF-8 byte order
+// mark (editors on Windows write one; it would become part of the first key), `;` comments (Boost
+// knows only `#`), a malformed line (Boost names no line) and a key given twice in one section
+// (Boost keeps the last, silently). Line numbers stay those of the file.
 std::string read_sweep_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw po::error("--config " + path + ": cannot open");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
   std::map<std::string, int> seen;  // "section.key" -> line
-  std::string section;
+  std::string section, out;
   std::istringstream lines(text);
   int n = 0;
   for (std::string line; std::getline(lines, line);) {
     ++n;
+    const std::string at = path + ":" + std::to_string(n) + ": ";
     const std::string t = trim(line.substr(0, line.find('#')));
-    if (t.empty()) continue;
+    if (t.empty() || t.front() == ';') {
+      out += "\n";
+      continue;
+    }
+    out += t + "\n";
     if (t.front() == '[') {
-      section =
-          trim(t.substr(1, t.find(']') == std::string::npos ? std::string::npos : t.find(']') - 1));
+      if (t.back() != ']') throw po::error(at + "'" + t + "' is not a [section]");
+      section = trim(t.substr(1, t.size() - 2));
       continue;
     }
     const auto eq = t.find('=');
-    if (eq == std::string::npos) continue;  // Boost reports it, with its own words
+    if (eq == std::string::npos || trim(t.substr(0, eq)).empty())
+      throw po::error(at + "'" + t + "' is not key = value, a [section] or a comment");
     const std::string key = (section.empty() ? "" : section + ".") + trim(t.substr(0, eq));
     auto [it, fresh] = seen.emplace(key, n);
     if (!fresh)
-      throw po::error(path + ":" + std::to_string(n) + ": '" + key + "' is already set on line " +
-                      std::to_string(it->second) + " (list the values once: key = a, b)");
+      throw po::error(at + "'" + key + "' is already set on line " + std::to_string(it->second) +
+                      " (list the values once: key = a, b)");
   }
-  return text;
+  return out;
 }
 
 po::options_description sweep_options() {
@@ -198,11 +209,11 @@ struct RunOptionsDesc {
                                       "also load plugins from DIR (repeatable)")(
         "no-isolation",
         "train in this process instead of a supervised worker (a crashing plugin then ends the "
-        "run)")("max-memory", po::value<std::string>(),
-                "address-space cap of the worker, at least 256M, e.g. 4G (default: 75% of RAM; "
-                "none with --no-isolation)")("max-retries",
-                                             po::value<std::string>()->default_value("1"),
-                                             "times a trial that crashes alone is re-run")(
+        "run)")(
+        "max-memory", po::value<std::string>(),
+        "address-space cap of the training process, at least 256M, e.g. 4G (default: 75% of "
+        "RAM; 0: none)")("max-retries", po::value<std::string>()->default_value("1"),
+                         "times a trial that crashes alone is re-run")(
         "hang-timeout", po::value<std::string>(),
         "seconds a trial may go without finishing an epoch before the worker is killed as hung "
         "(default: "
@@ -224,6 +235,10 @@ void take_hyperparam(const po::basic_option<char>& o, HyperparamAxes& into,
                      const std::string& where, const po::options_description& visible) {
   const std::string& key = o.string_key;
   const bool section = key.rfind("loss.", 0) == 0 || key.rfind("optimizer.", 0) == 0;
+  if (!where.empty() && visible.find_nothrow(key, false))
+    throw po::error(where + "'" + key +
+                    "' is a command-line option, not a sweep file key (give --" + key +
+                    " on the command line)");
   if (!section || std::count(key.begin(), key.end(), '.') != 2) {
     std::vector<std::string> names;
     for (const auto& opt : visible.options()) names.push_back(opt->long_name());

@@ -45,6 +45,8 @@ uint64_t parse_size(const std::string& s) {
     mult = 1024.0 * 1024;
   else if (unit == "G" || unit == "g")
     mult = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "t")
+    mult = 1024.0 * 1024 * 1024 * 1024;
   else if (!unit.empty())
     throw std::invalid_argument("'" + s + "' is not a size like 512M or 4G");
   if (s.empty() || !(v >= 0) || !std::isfinite(v))
