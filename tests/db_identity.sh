@@ -40,7 +40,7 @@ refused . z.db
 [[ -e z.db-wal ]] && { echo "FAIL: the hard link got a WAL of its own"; fail=1; }
 [[ $(sqlite3 x.db "SELECT count(*) FROM trials") == 1 ]] || { echo "FAIL: a refused run added trials"; fail=1; }
 [[ $(sqlite3 x.db "SELECT count(*) FROM sweeps") == 1 ]] || { echo "FAIL: a refused run added a sweep"; fail=1; }
-"$lb" status y.db | grep -q running || { echo "FAIL: status through the symlink while locked"; fail=1; }
+grep -q running <<<"$("$lb" status y.db)" || { echo "FAIL: status through the symlink while locked"; fail=1; }
 
 kill -KILL $pid; wait $pid 2>/dev/null
 sleep 0.2  # the worker follows its supervisor (PDEATHSIG)

@@ -47,7 +47,7 @@ status=$(sqlite3 "$work/h.db" "SELECT status FROM trials")
 grep -q "3 times in a row with no trial finished.*are left to run" "$work/h.err" ||
   { echo "FAIL: no stop message:"; cat "$work/h.err"; fail=1; }
 grep -q "; 1 left to run" "$work/h.out" || { echo "FAIL: summary:"; cat "$work/h.out"; fail=1; }
-grep -A1 "stopped with 1 trial(s) left to run. Resume with:" "$work/h.out" | grep -q "lossbench run --datasets diabetes" ||
+grep -q "lossbench run --datasets diabetes" <<<"$(grep -A1 "stopped with 1 trial(s) left to run. Resume with:" "$work/h.out")" ||
   { echo "FAIL: no resume command after the stop:"; cat "$work/h.out"; fail=1; }
 [[ $fail == 0 ]] && echo "external_kill: outside kills blame no trial; repeated ones stop the run, the trial left to run"
 exit $fail
