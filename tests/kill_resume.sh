@@ -15,9 +15,14 @@ fail=0
 "$lb" run "${sweep[@]}" --db "$work/ref.db" >/dev/null || { echo "FAIL: reference run"; exit 1; }
 total=$(sqlite3 "$work/ref.db" "SELECT count(*) FROM trials")
 
-# --dry-run estimates the run time from the finished trials of the same dataset and model.
-"$lb" run "${sweep[@]}" --db "$work/ref.db" --dry-run | grep -q "estimate: .* for $total of $total trials" ||
-  { echo "FAIL: --dry-run gave no estimate"; "$lb" run "${sweep[@]}" --db "$work/ref.db" --dry-run; fail=1; }
+# --dry-run estimates the run time of what is left from the finished trials of the same dataset
+# and model: nothing, here, unless --force sends every trial back.
+dry=$("$lb" run "${sweep[@]}" --db "$work/ref.db" --dry-run)
+grep -q "estimate: nothing to run, all $total trials are finished" <<<"$dry" ||
+  { echo "FAIL: --dry-run on a finished sweep: $dry"; fail=1; }
+dry=$("$lb" run "${sweep[@]}" --db "$work/ref.db" --dry-run --force)
+grep -q "estimate: .* for $total of the $total trials to run (0 already finished)" <<<"$dry" ||
+  { echo "FAIL: --dry-run --force gave no estimate: $dry"; fail=1; }
 
 RANDOM=20261127
 kills=0 stale_seen=0

@@ -14,6 +14,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 namespace lossbench::cli {
@@ -23,8 +24,17 @@ namespace {
 // Run-time estimate for --dry-run from finished trials "of similar shape": same dataset and model,
 // per epoch, times the planned epochs. Trials with no such neighbour in the database are left out
 // of the estimate, and the line says how many it covers.
-void print_estimate(std::ostream& out, const Plan& plan, const SweepSpec& spec) {
+void print_estimate(std::ostream& out, const Plan& plan, const RunArgs& ra) {
+  const SweepSpec& spec = ra.spec;
   if (!std::filesystem::exists(spec.db)) return;
+  // What this run would skip (as register_sweep decides): finished, unless --force or --retry
+  // sends it back.
+  std::set<std::string> skip;
+  if (!ra.force)
+    for (const auto& r : Store::query(spec.db,
+                                      "SELECT config_hash, status FROM trials WHERE status NOT IN"
+                                      " ('pending', 'running')"))
+      if (!ra.retry.count(r[1])) skip.insert(r[0]);
   auto rows =
       Store::query(spec.db,
                    "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
@@ -40,18 +50,28 @@ void print_estimate(std::ostream& out, const Plan& plan, const SweepSpec& spec) 
     basis += size_t(n);
   }
   double ms = 0;
-  size_t known = 0;
+  size_t known = 0, to_run = 0;
   for (const auto& t : plan.trials) {
+    if (skip.count(t.hash)) continue;
+    ++to_run;
     auto it = ms_per_epoch.find({t.data->data.spec, t.model.text});
     if (it == ms_per_epoch.end()) continue;
     ms += it->second * t.epochs;
     ++known;
   }
+  if (to_run == 0) {
+    out << "estimate: nothing to run, all " << plan.trials.size() << " trials are finished in "
+        << spec.db << " (--force or --retry runs them again)\n";
+    return;
+  }
   if (known == 0) return;
-  const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
+  // Trials run in parallel on at most as many threads as there are cores.
+  const int cores = std::max(1, int(std::thread::hardware_concurrency()));
+  const int threads = std::min(spec.threads > 0 ? spec.threads : cores, cores);
   out << "estimate: " << std::fixed << std::setprecision(0) << ms / 1e3 / threads << " s on "
-      << threads << " threads for " << known << " of " << plan.trials.size() << " trials, from "
-      << basis << " finished trials of the same dataset and model in " << spec.db << "\n";
+      << threads << " threads for " << known << " of the " << to_run << " trials to run ("
+      << plan.trials.size() - to_run << " already finished), from " << basis
+      << " finished trials of the same dataset and model in " << spec.db << "\n";
 }
 
 // What one invocation did, for its closing line.
@@ -195,7 +215,7 @@ int cmd_run(const std::vector<std::string>& args) {
     print_plan(plan, ra);
   }
   if (ra.dry_run) {
-    print_estimate(std::cout, plan, ra.spec);
+    print_estimate(std::cout, plan, ra);
     return 0;
   }
   std::filesystem::path dbp(ra.spec.db);

@@ -200,7 +200,9 @@ struct RunOptionsDesc {
   RunOptionsDesc() {
     general.add_options()("help,h", "show this help")("config", po::value<std::string>(),
                                                       "INI sweep file (see sweeps/)")(
-        "dry-run", "print the axes and the number of trials, run nothing")(
+        "dry-run",
+        "print the axes, the number of trials and an estimate of the time for those left to run "
+        "(from finished trials of the same dataset and model); run nothing")(
         "force", "re-run trials the database already holds")(
         "retry", po::value<std::string>(),
         "re-run finished trials of these statuses: crashed,timeout,failed (any)")(
