@@ -78,6 +78,33 @@ void print_estimate(std::ostream& out, const Plan& plan, const RunArgs& ra) {
 struct Outcome {
   size_t done = 0, diverged = 0, failed = 0, timeout = 0, crashed = 0, unfinished = 0, before = 0;
   double seconds = 0;
+  // A trial's row: its status, or none while it is pending or running.
+  void add(std::optional<TrialStatus> s) {
+    if (!s) {
+      ++unfinished;
+      return;
+    }
+    switch (*s) {
+      case TrialStatus::Done:
+        ++done;
+        break;
+      case TrialStatus::Diverged:
+        ++diverged;
+        break;
+      case TrialStatus::Failed:
+        ++failed;
+        break;
+      case TrialStatus::Timeout:
+        ++timeout;
+        break;
+      case TrialStatus::Crashed:
+        ++crashed;
+        break;
+      case TrialStatus::Abandoned:
+        ++unfinished;
+        break;  // never stored; left to run if it were
+    }
+  }
 };
 
 // Counted from the database: a supervised run's workers each saw only part of the invocation.
@@ -89,14 +116,7 @@ Outcome tally(const std::string& db, const Plan& plan,
   Outcome o;
   o.before = finished_before.size();
   for (const auto& r : Store::query(db, "SELECT config_hash, status FROM trials")) {
-    if (!ours.count(r[0])) continue;
-    const std::string& st = r[1];
-    (st == "done"       ? o.done
-     : st == "diverged" ? o.diverged
-     : st == "failed"   ? o.failed
-     : st == "timeout"  ? o.timeout
-     : st == "crashed"  ? o.crashed
-                        : o.unfinished)++;
+    if (ours.count(r[0])) o.add(parse_status(r[1]));
   }
   return o;
 }

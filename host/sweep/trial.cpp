@@ -104,6 +104,13 @@ const char* status_name(TrialStatus s) {
   return "unknown";
 }
 
+std::optional<TrialStatus> parse_status(const std::string& text) {
+  for (TrialStatus s : {TrialStatus::Done, TrialStatus::Diverged, TrialStatus::Failed,
+                        TrialStatus::Timeout, TrialStatus::Crashed, TrialStatus::Abandoned})
+    if (text == status_name(s)) return s;
+  return std::nullopt;
+}
+
 namespace {
 
 // How a trial ended, before the result is assembled.

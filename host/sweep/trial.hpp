@@ -11,6 +11,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,8 @@ enum class TrialStatus {
 };
 // The text the results database keeps ("done", "diverged", ...).
 const char* status_name(TrialStatus s);
+// The status a text of status_name() names; nullopt for another text ("pending", "running").
+std::optional<TrialStatus> parse_status(const std::string& text);
 
 struct TrialResult {
   std::string hash;
