@@ -167,7 +167,6 @@ struct Supervision {
             << " times in a row with no trial finished (the kernel's OOM killer? see dmesg; a lower"
             << " --max-memory makes a trial's excess its own failure); stopping. The "
             << in_flight.size() << " trial(s) in flight are left to run\n";
-        res.external_kills = external_kills;
         return stop(1);
       }
       // Not their fault, but one of them may be what the OOM killer chose: alone next time, it

@@ -24,7 +24,6 @@ struct SupervisorOptions {
 struct SupervisorResult {
   int exit_code = 0;
   size_t crashed = 0, hung = 0, restarts = 0;
-  int external_kills = 0;  // > 0: the run stopped after this many kills from outside in a row
 };
 
 SupervisorResult supervise(const SupervisorOptions& options, std::ostream& log);
