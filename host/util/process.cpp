@@ -56,10 +56,13 @@ uint64_t parse_size(const std::string& s) {
   return uint64_t(v * mult);
 }
 
-uint64_t default_memory_cap() {
-  const double bytes = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
-  return uint64_t(bytes * 0.75);
+namespace {
+double physical_memory_bytes() {
+  return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
 }
+}  // namespace
+
+uint64_t default_memory_cap() { return uint64_t(physical_memory_bytes() * 0.75); }
 
 void apply_memory_cap(uint64_t bytes) {
   // A plugin that crashes all night must not fill the disk with core files either.
@@ -81,7 +84,7 @@ void apply_memory_cap(uint64_t bytes) {
 double memory_limit_bytes() {
   rlimit r{};
   if (getrlimit(RLIMIT_AS, &r) == 0 && r.rlim_cur != RLIM_INFINITY) return double(r.rlim_cur);
-  return double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGE_SIZE));
+  return physical_memory_bytes();
 }
 
 }  // namespace lossbench
