@@ -323,3 +323,27 @@ TEST_CASE("a database of another program or schema is refused, naming the path",
   CHECK_THROWS_WITH(Store(old), Catch::Contains("schema version 99, this lossbench writes " +
                                                 std::to_string(kSchemaVersion)));
 }
+
+TEST_CASE("Store::table types each cell as SQLite holds it; Store::query keeps SQLite's text",
+          "[sweep]") {
+  const std::string db = scratch_db("typed");
+  { Store created(db); }
+  const std::string sql =
+      "SELECT 1 AS i, 0.1 AS r, 2.0 AS w, 'x,y' AS t, NULL AS n, 1e999 AS inf, x'4142' AS b";
+  const Table t = Store::table(db, sql);
+  REQUIRE(t.columns == std::vector<std::string>{"i", "r", "w", "t", "n", "inf", "b"});
+  REQUIRE(t.rows.size() == 1);
+  const auto& c = t.rows[0];
+  CHECK((c[0].kind == Cell::Integer && c[0].integer == 1));
+  CHECK((c[1].kind == Cell::Real && c[1].real == 0.1));
+  CHECK((c[2].kind == Cell::Real && c[2].real == 2.0));
+  CHECK((c[3].kind == Cell::Text && c[3].text == "x,y"));
+  CHECK(c[4].kind == Cell::Null);
+  CHECK(c[5].kind == Cell::Null);  // an infinity, which no output format writes
+  CHECK((c[6].kind == Cell::Text && c[6].text == "AB"));
+  std::vector<std::string> cols;
+  CHECK(Store::query(db, sql, &cols) ==
+        std::vector<std::vector<std::string>>{{"1", "0.1", "2.0", "x,y", "", "Inf", "AB"}});
+  CHECK(cols == t.columns);
+  CHECK_THROWS_WITH(Store::table(db, "SELECT nope FROM trials"), Catch::Contains(db));
+}

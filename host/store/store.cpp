@@ -542,9 +542,11 @@ RunLock::~RunLock() {
 }
 
 namespace {
-// Runs sql on db into rows; returns SQLite's primary result code and its message in err.
-int run_query(sqlite3* db, const std::string& sql, std::vector<std::vector<std::string>>& rows,
-              std::vector<std::string>* columns, std::string& err) {
+// Runs sql on db into rows, each cell read by read(statement, column); returns SQLite's primary
+// result code and its message in err.
+template <class CellT, class Read>
+int run_query(sqlite3* db, const std::string& sql, std::vector<std::vector<CellT>>& rows,
+              std::vector<std::string>* columns, std::string& err, Read read) {
   sqlite3_stmt* st = nullptr;
   int rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
   if (rc == SQLITE_OK) {
@@ -554,11 +556,8 @@ int run_query(sqlite3* db, const std::string& sql, std::vector<std::vector<std::
       for (int i = 0; i < n; ++i) columns->push_back(sqlite3_column_name(st, i));
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      std::vector<std::string> row;
-      for (int i = 0; i < n; ++i) {
-        auto t = sqlite3_column_text(st, i);
-        row.push_back(t ? reinterpret_cast<const char*>(t) : "");
-      }
+      std::vector<CellT> row;
+      for (int i = 0; i < n; ++i) row.push_back(read(st, i));
       rows.push_back(std::move(row));
     }
   }
@@ -581,13 +580,16 @@ std::string immutable_uri(const std::string& path) {
   }
   return uri + "?immutable=1";
 }
-}  // namespace
 
-std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,
-                                                   std::vector<std::string>* columns) {
-  std::vector<std::vector<std::string>> rows;
+// The one way a reader opens a database (Store::query, Store::table): read-only, and as immutable
+// where it cannot be read otherwise.
+template <class CellT, class Read>
+std::vector<std::vector<CellT>> read_only_query(const std::string& path, const std::string& sql,
+                                                std::vector<std::string>* columns, Read read) {
+  std::vector<std::vector<CellT>> rows;
   std::string err;
-  int rc = run_query(open_connection(path, SQLITE_OPEN_READONLY).get(), sql, rows, columns, err);
+  int rc =
+      run_query(open_connection(path, SQLITE_OPEN_READONLY).get(), sql, rows, columns, err, read);
   // A WAL database needs its -shm file, which a reader cannot create on a read-only mount or in a
   // folder it may not write. No writer can be running there either (it would need the same
   // files), so the file alone is the whole database: read it as immutable. Not when a -wal holds
@@ -605,10 +607,40 @@ std::vector<std::vector<std::string>> Store::query(const std::string& path, cons
     rows.clear();
     rc = run_query(
         open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI).get(), sql,
-        rows, columns, err);
+        rows, columns, err, read);
   }
   if (rc != SQLITE_OK) throw StoreError(path + ": " + err);
   return rows;
+}
+}  // namespace
+
+// SQLite's own text of each value (sqlite3_column_text), NULL as "".
+std::vector<std::vector<std::string>> Store::query(const std::string& path, const std::string& sql,
+                                                   std::vector<std::string>* columns) {
+  return read_only_query<std::string>(path, sql, columns, [](sqlite3_stmt* st, int i) {
+    auto t = sqlite3_column_text(st, i);
+    return std::string(t ? reinterpret_cast<const char*>(t) : "");
+  });
+}
+
+// Each value as the type SQLite holds it in (a blob as its bytes in a Text cell).
+Table Store::table(const std::string& path, const std::string& sql) {
+  Table t;
+  t.rows = read_only_query<Cell>(path, sql, &t.columns, [](sqlite3_stmt* st, int i) {
+    switch (sqlite3_column_type(st, i)) {
+      case SQLITE_INTEGER:
+        return Cell::of(int64_t(sqlite3_column_int64(st, i)));
+      case SQLITE_FLOAT:
+        return Cell::of(sqlite3_column_double(st, i));
+      case SQLITE_NULL:
+        return Cell::null();
+      default: {  // SQLITE_TEXT, SQLITE_BLOB
+        auto t = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+        return Cell::of(t ? std::string(t, size_t(sqlite3_column_bytes(st, i))) : std::string());
+      }
+    }
+  });
+  return t;
 }
 
 }  // namespace lossbench

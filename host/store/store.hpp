@@ -5,6 +5,7 @@
 #include "plugins/plugin.hpp"
 #include "sweep/sweep.hpp"
 #include "sweep/trial.hpp"
+#include "util/table.hpp"
 
 #include <condition_variable>
 #include <deque>
@@ -73,6 +74,9 @@ class Store final : public ResultSink {
   static std::vector<std::vector<std::string>> query(const std::string& path,
                                                      const std::string& sql,
                                                      std::vector<std::string>* columns = nullptr);
+  // The same query with typed cells (by sqlite3_column_type: NULL, integer, real, text; a blob as
+  // text), for the commands' --format csv|json. Opens the database as query does.
+  static Table table(const std::string& path, const std::string& sql);
 
  private:
   void exec(const std::string& sql);
