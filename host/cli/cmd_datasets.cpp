@@ -1,6 +1,7 @@
 // `lossbench datasets` and `lossbench dataset SPEC`.
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/output.hpp"
 #include "data/dataset.hpp"
 #include "plugins/plugin.hpp"
 #include "util/strings.hpp"
@@ -15,12 +16,42 @@ namespace lossbench::cli {
 namespace po = boost::program_options;
 
 int cmd_datasets(const std::vector<std::string>& args) {
-  po::options_description desc("lossbench datasets");
+  po::options_description desc(
+      "lossbench datasets [--format table|csv|json]\n"
+      "The shipped datasets and the generators.\n"
+      "--format csv: one row per shipped dataset, then one per generator:\n"
+      "  name,kind,task,parameters,description\n"
+      "  kind: shipped or generator\n"
+      "  task: a shipped dataset's (read from its file); the tasks a generator makes\n"
+      "        (binary/multiclass: by its k)\n"
+      "  parameters: a generator's defaults, \"d=10, n=1000, ...\" (empty for shipped)\n"
+      "  description: rows x features (, classes) for shipped, else the generator's doc\n"
+      "--format json: an array of these rows as objects, one per line (parameters null for\n"
+      "  shipped)\n"
+      "options");
+  Format format = Format::Table;
   desc.add_options()("help,h", "show this help");
+  add_format_option(desc, &format);
   po::variables_map vm;
   parse_or_throw(args, desc, {}, vm);
   if (vm.count("help")) {
     std::cout << desc;
+    return 0;
+  }
+  if (format != Format::Table) {
+    Table t{{"name", "kind", "task", "parameters", "description"}, {}};
+    for (const auto& n : builtin_dataset_names()) {
+      const Dataset d = load_dataset(n);
+      std::string about =
+          std::to_string(d.X.rows()) + " rows x " + std::to_string(d.X.cols()) + " features";
+      if (d.task != LB_TASK_REGRESSION) about += ", " + std::to_string(d.n_classes) + " classes";
+      t.rows.push_back({Cell::of(n), Cell::of(std::string("shipped")),
+                        Cell::of(std::string(task_name(d.task))), Cell::null(), Cell::of(about)});
+    }
+    for (const auto& g : generators())
+      t.rows.push_back({Cell::of(g.name), Cell::of(std::string("generator")), Cell::of(g.task),
+                        Cell::of(g.params), Cell::of(g.doc)});
+    write_table(std::cout, t, format);
     return 0;
   }
   std::cout << "shipped (" << data_dir() << ", see SOURCES.md)\n";
