@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The include direction of host/: util < data, model, plugins < sweep < store < isolation < cli
+# The include direction of host/: util < data, model, plugins < sweep < store < isolation, analysis < cli
 # (main.cpp on top). A file may include its own folder and any lower layer, never a higher one or a
 # sibling of its layer; so the tree has no include cycle between folders.
 # usage: layers.sh HOST_DIR
@@ -8,7 +8,7 @@ host=$1
 rank() {
   case $1 in
     util) echo 0 ;; data | model | plugins) echo 1 ;; sweep) echo 2 ;; store) echo 3 ;;
-    isolation) echo 4 ;; cli) echo 5 ;; *) echo 99 ;;
+    isolation | analysis) echo 4 ;; cli) echo 5 ;; *) echo 99 ;;
   esac
 }
 fail=0 seen=0

@@ -281,11 +281,34 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
   for (const char* split : {"val_", "test_"})
     for (const auto& m : metric_names())
       drop += std::string("ALTER TABLE curves DROP COLUMN ") + split + m + ";";
+  // Nor had it configurations: no config_id, plugin hashes or the views over them.
+  drop +=
+      "DROP VIEW ecdf; DROP VIEW performance_profile; DROP VIEW first_hits; DROP VIEW entries;"
+      "DROP VIEW leaderboard; DROP VIEW configurations; DROP TABLE student_t;"
+      "DROP INDEX trials_config; ALTER TABLE trials DROP COLUMN config_id;"
+      "ALTER TABLE trials DROP COLUMN loss_sha256; ALTER TABLE trials DROP COLUMN "
+      "optimizer_sha256;";
   exec(drop + "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   sqlite3_close(raw);
   CHECK_THROWS(Store::query(db, "SELECT val_f1 FROM curves"));  // really version 1 now
 
+  // A reader (top, rank, status) upgrades it too; version 2 rows get a config_id from their
+  // columns, which groups their seeds as a run's would.
+  Store::upgrade_for_reading(db);
+  CHECK(Store::query(db, "SELECT count(*) FROM trials WHERE config_id NOT LIKE 'v2:%'")[0][0] ==
+        "0");
+  CHECK(Store::query(db, "SELECT count(DISTINCT config_id) * 2 = count(*) FROM trials")[0][0] ==
+        "1");  // small_spec has two seeds
+  CHECK(Store::query(db,
+                     "SELECT count(*) FROM leaderboard WHERE seeds_done + seeds_failed != 2 "
+                     "OR seeds_planned != 2")[0][0] == "0");
+  CHECK(Store::query(db, "SELECT count(*) FROM trials WHERE loss_sha256 IS NULL")[0][0] == "0");
+
   RunStats again = run(spec, builtins(), db);  // opens, upgrades, finds everything finished
+  // The run knew each trial's full configuration: the ids are a run's now.
+  CHECK(Store::query(db, "SELECT count(*) FROM trials WHERE config_id LIKE 'v2:%'")[0][0] == "0");
+  CHECK(Store::query(db, "SELECT count(DISTINCT config_id) * 2 = count(*) FROM trials")[0][0] ==
+        "1");
   CHECK(again.skipped_done == first.total);
   CHECK(again.done == 0);
   CHECK(Store::query(db, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0] ==
@@ -322,6 +345,7 @@ TEST_CASE("a database of another program or schema is refused, naming the path",
   sqlite3_close(raw);
   CHECK_THROWS_WITH(Store(old), Catch::Contains("schema version 99, this lossbench writes " +
                                                 std::to_string(kSchemaVersion)));
+  CHECK_THROWS_WITH(Store::upgrade_for_reading(old), Catch::Contains("newer than this"));
 }
 
 TEST_CASE("Store::table types each cell as SQLite holds it; Store::query keeps SQLite's text",

@@ -135,7 +135,11 @@ int report(const Outcome& o, const std::string& db, const std::vector<std::strin
   else if (rc != 0 && o.unfinished > 0)
     std::cout << "stopped with " << o.unfinished << " trial(s) left to run. Resume with:\n  "
               << resume_command(args) << "\n";
-  if (rc == 0) print_leaderboard(std::cout, db);
+  if (rc == 0) {
+    print_leaderboard(std::cout, db, 3);
+    std::cout << "every row: lossbench top " << shell_quote(db)
+              << "; across datasets: lossbench rank " << shell_quote(db) << " --by loss\n";
+  }
   return rc;
 }
 

@@ -1,16 +1,294 @@
-// `lossbench top DB`: the leaderboard.
+// `lossbench top DB`: the leaderboard, and `lossbench rank DB`: ranks across problems.
+#include "analysis/compare.hpp"
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/output.hpp"
+#include "util/strings.hpp"
 
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace lossbench::cli {
 
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr size_t kWidth = 100;  // what a table line may take
+
+// The options both commands filter with; comma lists and repeats both work.
+struct Common {
+  std::vector<std::string> dbs, datasets, models, losses, optimizers;
+  Format format = Format::Table;
+  Filter filter() const {
+    Filter f;
+    auto flat = [](const std::vector<std::string>& in) {
+      std::vector<std::string> out;
+      for (const auto& v : in)
+        for (auto& s : split(v, ','))
+          if (!s.empty()) out.push_back(s);
+      return out;
+    };
+    f.datasets = flat(datasets), f.models = flat(models);
+    f.losses = flat(losses), f.optimizers = flat(optimizers);
+    return f;
+  }
+  bool filtered() const {
+    return !datasets.empty() || !models.empty() || !losses.empty() || !optimizers.empty();
+  }
+};
+
+void add_common(po::options_description& desc, Common& c) {
+  desc.add_options()("help,h", "show this help")(
+      "dataset", po::value(&c.datasets)->composing(),
+      "only datasets whose name contains TEXT (repeatable, or a comma list)")(
+      "model", po::value(&c.models)->composing(), "only models whose spec contains TEXT")(
+      "loss", po::value(&c.losses)->composing(), "only these losses (names)")(
+      "optimizer", po::value(&c.optimizers)->composing(), "only these optimizers (names)")(
+      "db", po::value(&c.dbs)->composing(), "results database (positional)");
+  add_format_option(desc, &c.format);
+}
+
+// Parses, or prints the help (returns false with the exit code in rc).
+bool parse(const std::vector<std::string>& args, po::options_description& desc, Common& c,
+           int& rc) {
+  po::variables_map vm;
+  parse_or_throw(args, desc, {"db"}, vm);
+  if (vm.count("help") || c.dbs.size() != 1) {
+    std::cout << desc;
+    rc = vm.count("help") ? 0 : 2;
+    return false;
+  }
+  if (!std::filesystem::exists(c.dbs[0])) throw std::runtime_error(c.dbs[0] + ": no such database");
+  return true;
+}
+
+std::string g4(const Cell& c) {
+  if (c.kind == Cell::Null) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", c.kind == Cell::Integer ? double(c.integer) : c.real);
+  return buf;
+}
+
+// csv:/abs/path/to/file.csv?target=y -> file.csv?target=y: the path is in --format csv.
+std::string short_dataset(const std::string& spec) {
+  for (const char* scheme : {"csv:", "libsvm:"}) {
+    const std::string s = scheme;
+    if (spec.rfind(s, 0) != 0) continue;
+    std::string rest = spec.substr(s.size());
+    const size_t q = rest.find('?');
+    const std::string path = rest.substr(0, q),
+                      query = q == std::string::npos ? "" : rest.substr(q);
+    return std::filesystem::path(path).filename().string() + query;
+  }
+  return spec;
+}
+
+std::string clip(const std::string& s, size_t n) {
+  return s.size() <= n ? s : s.substr(0, n - 2) + "..";
+}
+
+void print_wrapped(std::ostream& out, const std::string& text) {
+  std::string line;
+  for (const auto& word : split(text, ' ')) {
+    if (!line.empty() && line.size() + 1 + word.size() > kWidth) {
+      out << line << "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out << line << "\n";
+}
+
+void print_leaderboard_table(std::ostream& out, const Table& t, const std::string& db) {
+  auto col = [&](const char* name) {
+    for (size_t i = 0; i < t.columns.size(); ++i)
+      if (t.columns[i] == name) return i;
+    throw std::logic_error(std::string("leaderboard has no column ") + name);
+  };
+  const size_t dataset = col("dataset"), model = col("model"), metric = col("metric");
+  print_wrapped(out, "leaderboard of " + db +
+                         ": per dataset and model, each loss and optimizer at the configuration "
+                         "(lr and hyperparameters) with the best mean validation metric over "
+                         "seeds, reported on test");
+  for (size_t begin = 0; begin < t.rows.size();) {
+    size_t end = begin;
+    auto same = [&](size_t a, size_t b) {
+      return t.rows[a][dataset].text == t.rows[b][dataset].text &&
+             t.rows[a][model].text == t.rows[b][model].text &&
+             t.rows[a][metric].text == t.rows[b][metric].text;
+    };
+    while (end < t.rows.size() && same(begin, end)) ++end;
+    const auto& first = t.rows[begin];
+    out << "\n"
+        << clip(short_dataset(first[dataset].text) + " | " + first[model].text + " | " +
+                    first[metric].text +
+                    (first[col("higher_is_better")].integer ? ", higher is better"
+                                                            : ", lower is better"),
+                kWidth)
+        << "\n";
+    bool any_tuned = false;
+    for (size_t r = begin; r < end; ++r) any_tuned |= !t.rows[r][col("tuned")].text.empty();
+    Table view;
+    view.columns = {"", "loss", "optimizer", "lr"};
+    if (any_tuned) view.columns.push_back("tuned");
+    for (const char* c : {"seeds", "val", "test +-95% CI"}) view.columns.push_back(c);
+    for (size_t r = begin; r < end; ++r) {
+      const auto& row = t.rows[r];
+      std::string marks;
+      if (row[col("is_best")].integer)
+        marks += '*';
+      else if (row[col("tied_with_best")].kind == Cell::Integer &&
+               row[col("tied_with_best")].integer)
+        marks += '=';
+      if (row[col("partial")].integer) marks += '~';
+      if (row[col("at_grid_edge")].integer) marks += '^';
+      if (row[col("seeds_failed")].integer) marks += '!';
+      std::vector<Cell> v = {Cell::of(marks), Cell::of(row[col("loss")].text),
+                             Cell::of(row[col("optimizer")].text), Cell::of(g4(row[col("lr")]))};
+      if (any_tuned) v.push_back(Cell::of(clip(row[col("tuned")].text, 24)));
+      v.push_back(Cell::of(std::to_string(row[col("seeds_done")].integer) + "/" +
+                           std::to_string(row[col("seeds_planned")].integer)));
+      v.push_back(Cell::of(g4(row[col("val_mean")])));
+      std::string test = g4(row[col("test_mean")]);
+      const Cell &lo = row[col("test_ci_low")], &hi = row[col("test_ci_high")];
+      if (lo.kind == Cell::Real && hi.kind == Cell::Real) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, " +-%.2g", (hi.real - lo.real) / 2);
+        test += buf;
+      }
+      v.push_back(Cell::of(test));
+      view.rows.push_back(v);
+    }
+    write_table(out, view, Format::Table);
+    begin = end;
+  }
+  out << "\nmarks: * best test mean  = tied with the best (paired t-test over seeds, p >= 0.05)\n"
+         "       ~ partial: trials of this cell still pending  ^ chosen lr or hyperparameter at\n"
+         "       the edge of its grid (widen it)  ! some seed diverged or failed\n";
+}
+
+}  // namespace
+
+void print_leaderboard(std::ostream& out, const std::string& db, size_t limit) {
+  const Table t = leaderboard(db, {}, limit);
+  if (t.rows.empty())
+    out << db << ": no finished trial yet\n";
+  else
+    print_leaderboard_table(out, t, db);
+}
+
 int cmd_top(const std::vector<std::string>& args) {
-  std::string db;
+  po::options_description desc(
+      "lossbench top DB [options]\n"
+      "The leaderboard: per dataset and model, each loss and optimizer at its tuned\n"
+      "configuration (the lr and hyperparameters with the best mean validation metric over\n"
+      "seeds), with the test mean, its sample sd and 95% confidence interval over seeds, whether\n"
+      "it is tied with the best (paired t-test over seeds), and whether a tuned value is at the\n"
+      "edge of its grid. csv and json have every field; docs/schema.md defines them");
+  Common c;
+  size_t limit = 0;
+  add_common(desc, c);
+  desc.add_options()("limit", po::value(&limit)->default_value(0),
+                     "at most N rows per dataset and model, best first (0: all)");
   int rc = 0;
-  if (!database_argument(args, "lossbench top DB", db, rc)) return rc;
-  print_leaderboard(std::cout, db);
+  if (!parse(args, desc, c, rc)) return rc;
+  const Format format = c.format;
+  const Table t = leaderboard(c.dbs[0], c.filter(), limit);
+  if (t.rows.empty()) {
+    if (c.filtered()) throw std::runtime_error("no leaderboard row matches the filter");
+    if (format == Format::Table) {
+      std::cout << c.dbs[0] << ": no finished trial yet\n";
+      return 0;
+    }
+  }
+  if (format == Format::Table)
+    print_leaderboard_table(std::cout, t, c.dbs[0]);
+  else
+    write_table(std::cout, t, format);
+  return 0;
+}
+
+int cmd_rank(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "lossbench rank DB [options]\n"
+      "Which loss (or optimizer) is best across datasets: per problem (dataset and model),\n"
+      "each entry at its tuned configuration is ranked by its test mean (1 = best, ties\n"
+      "averaged); entries are compared within a task. Reports the mean rank, wins, the\n"
+      "Friedman test, the Nemenyi critical difference (Demsar 2006) and, against the best,\n"
+      "a Wilcoxon signed-rank test over (problem, seed) pairs, Holm-adjusted");
+  Common c;
+  std::string by = "loss";
+  add_common(desc, c);
+  desc.add_options()("by", po::value(&by)->default_value("loss"), "loss or optimizer");
+  int rc = 0;
+  if (!parse(args, desc, c, rc)) return rc;
+  const Format format = c.format;
+  const auto groups = rank(c.dbs[0], by, c.filter());
+  if (groups.empty() && c.filtered())
+    throw std::runtime_error("no leaderboard row matches the filter");
+  if (format != Format::Table) {
+    Table t;
+    t.columns = {"task",          by,           "datasets",  "mean_rank", "wins",
+                 "p_vs_best",     "pairs",      "within_cd", "problems",  "left_out",
+                 "friedman_chi2", "friedman_p", "nemenyi_cd"};
+    for (const auto& g : groups)
+      for (const auto& e : g.entries)
+        t.rows.push_back({Cell::of(g.task), Cell::of(e.name), Cell::of(int64_t(e.problems)),
+                          Cell::of(e.mean_rank), Cell::of(int64_t(e.wins)), Cell::of(e.p_vs_best),
+                          Cell::of(int64_t(e.pairs)), Cell::of(int64_t(e.within_cd)),
+                          Cell::of(int64_t(g.problems)), Cell::of(int64_t(g.left_out)),
+                          Cell::of(g.friedman.chi2), Cell::of(g.friedman.p),
+                          Cell::of(g.nemenyi_cd)});
+    write_table(std::cout, t, format);
+    return 0;
+  }
+  if (groups.empty()) {
+    std::cout << c.dbs[0] << ": no finished trial yet\n";
+    return 0;
+  }
+  const std::string plural = by == "loss" ? "losses" : "optimizers";
+  print_wrapped(std::cout,
+                "ranks of " + plural + " in " + c.dbs[0] +
+                    ": per problem (dataset and model), each at its tuned configuration, "
+                    "ranked by test mean (1 = best)");
+  for (const auto& g : groups) {
+    char head[200];
+    if (std::isfinite(g.friedman.p))
+      std::snprintf(head, sizeof head,
+                    "%s: %zu problem(s), %zu %s; Friedman p = %.3g (chi2 %.3g); Nemenyi CD = %.3g",
+                    g.task.c_str(), g.problems, g.entries.size(), plural.c_str(), g.friedman.p,
+                    g.friedman.chi2, g.nemenyi_cd);
+    else
+      std::snprintf(head, sizeof head,
+                    "%s: %zu problem(s), %zu %s; no Friedman test (needs 2 of each)", g.task.c_str(),
+                    g.problems, g.entries.size(), plural.c_str());
+    std::cout << "\n" << head << "\n";
+    Table view;
+    view.columns = {"", by, "datasets", "mean_rank", "wins", "p_vs_best"};
+    for (size_t i = 0; i < g.entries.size(); ++i) {
+      const auto& e = g.entries[i];
+      char rank_text[32], p_text[32];
+      std::snprintf(rank_text, sizeof rank_text, "%.2f", e.mean_rank);
+      std::snprintf(p_text, sizeof p_text, "%.2g", e.p_vs_best);
+      view.rows.push_back({Cell::of(std::string(i == 0        ? "*"
+                                                : e.within_cd ? "|"
+                                                              : "")),
+                           Cell::of(e.name), Cell::of(int64_t(e.problems)),
+                           Cell::of(std::string(g.problems ? rank_text : "-")),
+                           Cell::of(int64_t(e.wins)),
+                           Cell::of(std::string(std::isfinite(e.p_vs_best) ? p_text : "-"))});
+    }
+    write_table(std::cout, view, Format::Table);
+    if (g.left_out)
+      std::cout << "(" << g.left_out << " problem" << (g.left_out == 1 ? "" : "s")
+                << " left out: not every one of these " << plural << " has a result there)\n";
+  }
+  std::cout << "\nmarks: * best mean rank  | mean rank within the Nemenyi critical difference of "
+               "the best\np_vs_best: Wilcoxon signed-rank test against the best over (problem, "
+               "seed) pairs, Holm-adjusted\n";
   return 0;
 }
 

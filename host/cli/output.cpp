@@ -266,22 +266,8 @@ void print_table(std::ostream& out, const std::vector<std::string>& cols,
   write_table(out, t, Format::Table);
 }
 
-void print_leaderboard(std::ostream& out, const std::string& db) {
-  std::vector<std::string> cols;
-  auto rows = Store::query(
-      db,
-      "SELECT dataset, model, loss, optimizer, best_lr AS lr, metric, seeds_done AS seeds,"
-      // No seed finished (all diverged): '-', where printf would make NULL a perfect 0.
-      " iif(val_mean IS NULL, '-', printf('%.4g', val_mean)) AS val,"
-      " iif(test_mean IS NULL, '-', printf('%.4g', test_mean)) AS test,"
-      " iif(test_sd IS NULL, '-', printf('%.2g', test_sd)) AS test_sd FROM leaderboard"
-      " ORDER BY dataset, model, CASE WHEN metric IN (" +
-          lower_is_better_sql_list() + ") THEN test_mean ELSE -test_mean END NULLS LAST",
-      &cols);
-  out << "leaderboard (learning rate chosen on validation, reported on test; " << db << ")\n";
-  print_table(out, cols, rows);
-}
-
+// `lossbench CMD DB`: the one positional database, which must exist. Returns false (with the
+// exit code in rc) when it printed help instead.
 bool database_argument(const std::vector<std::string>& args, const char* usage, std::string& db,
                        int& rc, Format* format) {
   po::options_description desc(usage);

@@ -44,7 +44,8 @@ void add_format_option(boost::program_options::options_description& desc, Format
 // Strings as Text cells through write_table's aligned table.
 void print_table(std::ostream& out, const std::vector<std::string>& cols,
                  const std::vector<std::vector<std::string>>& rows);
-void print_leaderboard(std::ostream& out, const std::string& db);
+// The leaderboard as `top` prints it, at most limit rows per dataset and model (0: all).
+void print_leaderboard(std::ostream& out, const std::string& db, size_t limit = 0);
 // `lossbench CMD DB`: the one positional database, which must exist. Returns false (with the
 // exit code in rc) when it printed help instead. With format, the command also takes --format.
 bool database_argument(const std::vector<std::string>& args, const char* usage, std::string& db,

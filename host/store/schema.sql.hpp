@@ -6,7 +6,7 @@
 #include <string>
 
 namespace lossbench {
-constexpr int kSchemaVersion = 2;  // 2: per-metric curve columns instead of JSON
+constexpr int kSchemaVersion = 3;  // 2: per-metric curve columns; 3: configurations (config_id)
 constexpr const char* kSchemaTemplate = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -18,9 +18,13 @@ CREATE TABLE IF NOT EXISTS plugins (
 CREATE TABLE IF NOT EXISTS trials (
   id INTEGER PRIMARY KEY,
   config_hash TEXT NOT NULL UNIQUE,
+  -- Everything but the seed (sha256 of TrialConfig::configuration()): the seeds of one
+  -- configuration share it, and the views average over exactly those.
+  config_id TEXT NOT NULL,
   sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
   dataset TEXT NOT NULL, dataset_hash TEXT NOT NULL, task TEXT NOT NULL, model TEXT NOT NULL,
-  loss TEXT NOT NULL, loss_params TEXT NOT NULL, optimizer TEXT NOT NULL, optimizer_params TEXT NOT NULL,
+  loss TEXT NOT NULL, loss_params TEXT NOT NULL, loss_sha256 TEXT,
+  optimizer TEXT NOT NULL, optimizer_params TEXT NOT NULL, optimizer_sha256 TEXT,
   lr REAL NOT NULL, seed INTEGER NOT NULL, epochs INTEGER NOT NULL, batch_size INTEGER NOT NULL,
   schedule TEXT NOT NULL, metric TEXT NOT NULL, higher_is_better INTEGER NOT NULL, target REAL,
   status TEXT NOT NULL DEFAULT 'pending', message TEXT,
@@ -29,6 +33,11 @@ CREATE TABLE IF NOT EXISTS trials (
   epochs_to_target INTEGER, time_to_target_ms REAL, final_val_metrics TEXT, final_test_metrics TEXT,
   started_at TEXT, finished_at TEXT);
 CREATE INDEX IF NOT EXISTS trials_status ON trials(status);
+CREATE INDEX IF NOT EXISTS trials_config ON trials(config_id, seed);
+-- 97.5% quantiles of Student's t by degrees of freedom (filled when the database is opened):
+-- SQLite has no t distribution, and the views' confidence intervals and paired tests need one.
+-- Beyond 1000 degrees of freedom the views use the normal quantile, 1.959964.
+CREATE TABLE IF NOT EXISTS student_t (df INTEGER PRIMARY KEY, q975 REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS curves (
   trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
   epoch INTEGER NOT NULL, step INTEGER NOT NULL, examples INTEGER NOT NULL,
@@ -41,25 +50,187 @@ CREATE TABLE IF NOT EXISTS curves (
   @METRIC_COLUMNS@
   PRIMARY KEY (trial_id, epoch)) WITHOUT ROWID;  -- rows live in key order: one trial's curve is contiguous
 
--- The DeepOBS protocol: per dataset, model, loss and optimizer, pick the learning rate whose
--- mean final validation metric over seeds is best, and report its test metric (mean, spread).
+-- One row per configuration: everything about a trial but its seed. Means are over the seeds
+-- that finished 'done'; test_sd is the sample sd (n - 1), computed in two passes so that equal
+-- values give exactly 0; the confidence interval is Student's t over those seeds.
+CREATE VIEW IF NOT EXISTS configurations AS
+WITH per AS MATERIALIZED (
+  SELECT config_id, min(id) AS first_id, count(*) AS seeds_planned,
+         sum(status = 'done') AS seeds_done,
+         sum(status IN ('diverged', 'failed', 'timeout', 'crashed')) AS seeds_failed,
+         avg(CASE WHEN status = 'done' THEN final_val END) AS val_mean,
+         avg(CASE WHEN status = 'done' THEN final_test END) AS test_mean
+  FROM trials GROUP BY config_id),
+spread AS (
+  SELECT t.config_id, sum((t.final_test - p.test_mean) * (t.final_test - p.test_mean)) AS ss
+  FROM trials t JOIN per p USING (config_id) WHERE t.status = 'done' GROUP BY t.config_id),
+stats AS (
+  SELECT p.*, p.seeds_planned - p.seeds_done - p.seeds_failed AS seeds_pending,
+         CASE WHEN p.seeds_done > 1 THEN sqrt(s.ss / (p.seeds_done - 1)) END AS test_sd,
+         coalesce((SELECT q975 FROM student_t WHERE df = p.seeds_done - 1), 1.959964) AS q
+  FROM per p LEFT JOIN spread s USING (config_id))
+SELECT s.config_id, t.dataset, t.dataset_hash, t.task, t.model, t.loss, t.loss_params,
+       t.loss_sha256, t.optimizer, t.optimizer_params, t.optimizer_sha256, t.lr, t.epochs,
+       t.batch_size, t.schedule, t.metric, t.higher_is_better,
+       s.seeds_planned, s.seeds_done, s.seeds_failed, s.seeds_pending, s.val_mean, s.test_mean,
+       s.test_sd, s.test_mean - s.q * s.test_sd / sqrt(s.seeds_done) AS test_ci_low,
+       s.test_mean + s.q * s.test_sd / sqrt(s.seeds_done) AS test_ci_high
+FROM stats s JOIN trials t ON t.id = s.first_id;
+
+-- The DeepOBS protocol over configurations: per dataset, model, loss and optimizer (a cell),
+-- the configuration (lr and every hyperparameter) whose mean final validation metric over
+-- seeds is best, reported on test. Configurations where a seed diverged or failed rank after
+-- those where none did. partial: some trial of the cell has not finished, so the choice may
+-- still change. tied_with_best: not significantly different from the (dataset, model) best at
+-- the 0.05 level by a two-sided paired t-test over seeds (the seeds of a pair share initial
+-- weights and batch order); NULL with fewer than 2 paired seeds. grid_edge names the tuned axes
+-- whose chosen value is the smallest or largest swept (a 0/1 switch is no grid).
 CREATE VIEW IF NOT EXISTS leaderboard AS
-WITH per_lr AS (
-  SELECT dataset, model, loss, optimizer, lr, metric, higher_is_better,
-         count(*) AS seeds, sum(status = 'done') AS done,
-         avg(CASE WHEN status = 'done' THEN final_val END) AS val,
-         avg(CASE WHEN status = 'done' THEN final_test END) AS test,
-         avg(CASE WHEN status = 'done' THEN final_test * final_test END) AS test_sq
-  FROM trials WHERE status NOT IN ('pending', 'running')
-  GROUP BY dataset, model, loss, optimizer, lr),
+WITH conf AS MATERIALIZED (SELECT * FROM configurations),
+cell AS (
+  SELECT dataset, model, loss, optimizer, metric, max(seeds_pending > 0) AS partial,
+         sum(seeds_done + seeds_failed) AS finished
+  FROM conf GROUP BY dataset, model, loss, optimizer, metric),
 ranked AS (
-  SELECT *, row_number() OVER (PARTITION BY dataset, model, loss, optimizer
-           ORDER BY done = seeds DESC, CASE WHEN higher_is_better THEN -val ELSE val END NULLS LAST) AS r
-  FROM per_lr)
-SELECT dataset, model, loss, optimizer, lr AS best_lr, metric, done || '/' || seeds AS seeds_done,
-       val AS val_mean, test AS test_mean,
-       sqrt(max(test_sq - test * test, 0)) AS test_sd
-FROM ranked WHERE r = 1;
+  SELECT c.*, row_number() OVER (PARTITION BY dataset, model, loss, optimizer, metric
+           ORDER BY @TUNING_ORDER@) AS r
+  FROM conf c),
+tuned AS MATERIALIZED (
+  SELECT r.*, cell.partial FROM ranked r JOIN cell USING (dataset, model, loss, optimizer, metric)
+  WHERE r.r = 1 AND cell.finished > 0),
+best AS (
+  SELECT dataset, model, metric, config_id AS best_id FROM (
+    SELECT dataset, model, metric, config_id, row_number() OVER (PARTITION BY dataset, model, metric
+             ORDER BY seeds_done = 0, seeds_failed > 0,
+                      CASE WHEN higher_is_better THEN -test_mean ELSE test_mean END NULLS LAST,
+                      config_id) AS r
+    FROM tuned) WHERE r = 1),
+diffs AS MATERIALIZED (
+  SELECT t.config_id, a.final_test - b.final_test AS d
+  FROM tuned t JOIN best USING (dataset, model, metric)
+  JOIN trials a ON a.config_id = t.config_id AND a.status = 'done'
+  JOIN trials b ON b.config_id = best.best_id AND b.seed = a.seed AND b.status = 'done'),
+paired AS (SELECT config_id, count(*) AS n, avg(d) AS md FROM diffs GROUP BY config_id),
+paired_sd AS (
+  SELECT d.config_id, sqrt(sum((d.d - p.md) * (d.d - p.md)) / (p.n - 1)) AS sd
+  FROM diffs d JOIN paired p USING (config_id) WHERE p.n > 1 GROUP BY d.config_id),
+axis_values AS MATERIALIZED (
+  SELECT dataset, model, loss, optimizer, metric, config_id, 'lr' AS axis, lr AS v FROM conf
+  UNION ALL
+  SELECT c.dataset, c.model, c.loss, c.optimizer, c.metric, c.config_id, 'loss.' || j.key, j.value
+  FROM conf c, json_each(c.loss_params) j
+  UNION ALL
+  SELECT c.dataset, c.model, c.loss, c.optimizer, c.metric, c.config_id, 'optimizer.' || j.key,
+         j.value
+  FROM conf c, json_each(c.optimizer_params) j),
+axes AS (
+  SELECT dataset, model, loss, optimizer, metric, axis, min(v) AS lo, max(v) AS hi
+  FROM axis_values GROUP BY dataset, model, loss, optimizer, metric, axis
+  HAVING count(DISTINCT v) > 1 AND NOT (count(DISTINCT v) = 2 AND min(v) = 0 AND max(v) = 1)),
+edges AS (
+  SELECT a.config_id,
+         group_concat(a.axis || CASE WHEN a.v = x.lo THEN ' low' ELSE ' high' END, ', ') AS grid_edge
+  FROM tuned t JOIN axis_values a USING (config_id)
+  JOIN axes x USING (dataset, model, loss, optimizer, metric, axis)
+  WHERE a.v = x.lo OR a.v = x.hi GROUP BY a.config_id)
+SELECT t.dataset, t.model, t.loss, t.loss_params, t.optimizer, t.optimizer_params, t.lr, t.epochs,
+       t.metric, t.higher_is_better, t.seeds_done, t.seeds_planned, t.seeds_failed, t.partial,
+       t.val_mean, t.test_mean, t.test_sd, t.test_ci_low, t.test_ci_high,
+       t.config_id = b.best_id AS is_best,
+       CASE WHEN t.config_id = b.best_id THEN 1
+            WHEN t.seeds_done = 0 OR t.seeds_failed > 0 THEN 0
+            WHEN p.n IS NULL OR p.n < 2 THEN NULL
+            WHEN ps.sd = 0 THEN p.md = 0
+            ELSE abs(p.md) / (ps.sd / sqrt(p.n)) <
+                 coalesce((SELECT q975 FROM student_t WHERE df = p.n - 1), 1.959964)
+       END AS tied_with_best,
+       e.grid_edge IS NOT NULL AS at_grid_edge, e.grid_edge,
+       t.task, t.batch_size, t.schedule, t.config_id, t.dataset_hash, t.loss_sha256,
+       t.optimizer_sha256
+FROM tuned t JOIN best b USING (dataset, model, metric)
+LEFT JOIN paired p USING (config_id) LEFT JOIN paired_sd ps USING (config_id)
+LEFT JOIN edges e USING (config_id);
+
+-- Per problem (dataset, model, metric), the tuned configuration of each loss (by = 'loss',
+-- tuned over optimizers too) and of each optimizer (by = 'optimizer'): what `lossbench rank`,
+-- performance_profile and ecdf compare.
+CREATE VIEW IF NOT EXISTS entries AS
+WITH lb AS MATERIALIZED (SELECT * FROM leaderboard)
+SELECT by, entry, dataset, model, metric, higher_is_better, task, config_id, seeds_done,
+       seeds_failed, val_mean, test_mean FROM (
+  SELECT 'loss' AS by, loss AS entry, *, row_number() OVER (
+           PARTITION BY dataset, model, metric, loss
+           ORDER BY @TUNING_ORDER@) AS r
+  FROM lb
+  UNION ALL
+  SELECT 'optimizer', optimizer, *, row_number() OVER (
+           PARTITION BY dataset, model, metric, optimizer
+           ORDER BY @TUNING_ORDER@)
+  FROM lb) WHERE r = 1;
+
+-- Per finished trial of an entry's configuration, the first epoch (and wall-clock ms) at which
+-- its validation metric came within 1, 2, 5, 10 and 20% of the best value any finished trial
+-- reached on the problem (dataset, model, metric). NULL: never (censored).
+CREATE VIEW IF NOT EXISTS first_hits AS
+WITH ids AS (SELECT DISTINCT config_id FROM entries),
+best AS (
+  SELECT dataset, model, metric,
+         CASE WHEN max(higher_is_better) THEN max(best_val) ELSE min(best_val) END AS best
+  FROM trials WHERE status = 'done' GROUP BY dataset, model, metric),
+gap AS (
+  SELECT t.id, t.config_id, t.seed,
+         CASE WHEN t.higher_is_better THEN b.best - c.val_metric ELSE c.val_metric - b.best END
+           / abs(b.best) AS g, c.epoch, c.wall_ms
+  FROM ids JOIN trials t USING (config_id) JOIN best b USING (dataset, model, metric)
+  JOIN curves c ON c.trial_id = t.id
+  WHERE t.status NOT IN ('pending', 'running') AND c.val_metric IS NOT NULL),
+per AS (
+  SELECT id, config_id, seed,
+         min(CASE WHEN g <= 0.01 THEN epoch END) AS e1, min(CASE WHEN g <= 0.01 THEN wall_ms END) AS m1,
+         min(CASE WHEN g <= 0.02 THEN epoch END) AS e2, min(CASE WHEN g <= 0.02 THEN wall_ms END) AS m2,
+         min(CASE WHEN g <= 0.05 THEN epoch END) AS e5, min(CASE WHEN g <= 0.05 THEN wall_ms END) AS m5,
+         min(CASE WHEN g <= 0.10 THEN epoch END) AS e10, min(CASE WHEN g <= 0.10 THEN wall_ms END) AS m10,
+         min(CASE WHEN g <= 0.20 THEN epoch END) AS e20, min(CASE WHEN g <= 0.20 THEN wall_ms END) AS m20,
+         max(epoch) AS last_epoch
+  FROM gap GROUP BY id)
+SELECT id AS trial_id, config_id, seed, 0.01 AS target, e1 AS epoch, m1 AS wall_ms, last_epoch FROM per
+UNION ALL SELECT id, config_id, seed, 0.02, e2, m2, last_epoch FROM per
+UNION ALL SELECT id, config_id, seed, 0.05, e5, m5, last_epoch FROM per
+UNION ALL SELECT id, config_id, seed, 0.10, e10, m10, last_epoch FROM per
+UNION ALL SELECT id, config_id, seed, 0.20, e20, m20, last_epoch FROM per;
+
+-- Dolan and Moré's performance profile of each entry (see entries): per ratio tau, the fraction
+-- of the problems the entry ran on where its epochs (by_epochs) or seconds (by_seconds) to come
+-- within 5% of the best value is within tau times the fastest entry's. An entry's measure on a
+-- problem is its mean over seeds, and counts only when every seed got there (censored runs never
+-- count); reaching it before training (epoch 0) counts as 1 epoch.
+CREATE VIEW IF NOT EXISTS performance_profile AS
+WITH hits AS MATERIALIZED (SELECT * FROM first_hits WHERE target = 0.05),
+measure AS (
+  SELECT e.by, e.entry, e.dataset, e.model, e.metric,
+         CASE WHEN count(h.epoch) = count(*) THEN max(avg(h.epoch), 1) END AS epochs,
+         CASE WHEN count(h.epoch) = count(*) THEN avg(h.wall_ms) END AS ms
+  FROM entries e JOIN hits h USING (config_id)
+  GROUP BY e.by, e.entry, e.dataset, e.model, e.metric),
+ratio AS (
+  SELECT by, entry, epochs / min(epochs) OVER w AS r_epochs, ms / min(ms) OVER w AS r_ms
+  FROM measure WINDOW w AS (PARTITION BY by, dataset, model, metric)),
+taus(tau) AS (VALUES (1.0), (1.25), (1.5), (2.0), (3.0), (5.0), (10.0), (20.0), (50.0), (100.0))
+SELECT r.by, r.entry, taus.tau, count(*) AS problems,
+       avg(coalesce(r.r_epochs <= taus.tau, 0)) AS by_epochs,
+       avg(coalesce(r.r_ms <= taus.tau, 0)) AS by_seconds
+FROM ratio r CROSS JOIN taus GROUP BY r.by, r.entry, taus.tau;
+
+-- The empirical cumulative distribution COCO and IOHprofiler plot: per entry (see entries) and
+-- epoch budget, the fraction of (problem, target, seed) runs whose validation metric came within
+-- the target (1, 2, 5, 10 and 20% of the problem's best value) by that epoch.
+CREATE VIEW IF NOT EXISTS ecdf AS
+WITH hits AS MATERIALIZED (SELECT * FROM first_hits),
+budget(epoch) AS (
+  SELECT 0 UNION ALL SELECT epoch + 1 FROM budget WHERE epoch < (SELECT max(last_epoch) FROM hits))
+SELECT e.by, e.entry, b.epoch, count(*) AS runs, avg(coalesce(h.epoch <= b.epoch, 0)) AS fraction
+FROM entries e JOIN hits h USING (config_id) CROSS JOIN budget b
+GROUP BY e.by, e.entry, b.epoch;
 
 -- Epochs and seconds until the validation metric first comes within 1% and 5% of the best value
 -- any finished trial reached on that dataset. A trial that never gets there is censored at its
@@ -92,13 +263,22 @@ SELECT id AS trial_id, status, dataset, model, loss, optimizer, lr, seed, diverg
 FROM trials WHERE status IN ('diverged', 'failed', 'timeout', 'crashed');
 )SQL";
 
-// The schema with the metric columns of kMetrics written in.
+// How a cell's configurations are ordered to tune it (first = chosen): some seed done before
+// none, no failed seed before a failed one, then the validation mean, best first; config_id
+// breaks ties so that every reader picks the same. The views and `lossbench rank` share it.
+constexpr const char* kTuningOrder =
+    "seeds_done = 0, seeds_failed > 0, "
+    "CASE WHEN higher_is_better THEN -val_mean ELSE val_mean END NULLS LAST, config_id";
+
+// The schema with the metric columns of kMetrics and the tuning order written in.
 inline std::string schema_sql() {
   std::string cols;
   for (const char* split : {"val_", "test_"})
     for (const auto& m : kMetrics) cols += std::string(split) + m.name + " REAL, ";
   std::string s = kSchemaTemplate;
   s.replace(s.find("@METRIC_COLUMNS@"), 16, cols);
+  for (size_t at; (at = s.find("@TUNING_ORDER@")) != std::string::npos;)
+    s.replace(at, 14, kTuningOrder);
   return s;
 }
 }  // namespace lossbench

@@ -2,6 +2,8 @@
 
 #include "store/schema.sql.hpp"
 #include "sweep/metrics.hpp"
+#include "util/sha256.hpp"
+#include "util/stats.hpp"
 #include "util/strings.hpp"
 
 #include <sqlite3.h>
@@ -142,7 +144,7 @@ Store::Store(const std::string& path) : path_(path) {
   db_ = open_connection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
   try {
     const int version = schema_version();
-    if (version > 1 && version != kSchemaVersion)
+    if (version > kSchemaVersion)
       throw StoreError("database has schema version " + std::to_string(version) +
                        ", this lossbench writes " + std::to_string(kSchemaVersion) +
                        "; use another --db");
@@ -154,7 +156,9 @@ Store::Store(const std::string& path) : path_(path) {
     exec("PRAGMA cache_size=-32768");  // 32 MiB: a long sweep's curve index stays in memory
     exec("PRAGMA foreign_keys=ON");
     if (version == 1) upgrade_schema_1_to_2();
+    if (version == 1 || version == 2) upgrade_schema_2_to_3();
     exec(schema_sql());
+    fill_student_t();
     exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" +
          std::to_string(kSchemaVersion) + "')");
   } catch (const StoreError& e) {
@@ -235,6 +239,66 @@ void Store::upgrade_schema_1_to_2() {
   }
 }
 
+// Version 3 identifies a configuration (config_id: everything but the seed) so that the views
+// average seeds of one configuration only. A version-2 row has no record of its plugins' builds
+// or of its evaluation settings, so its config_id is "v2:" and a hash of the columns it has; the
+// next run that plans the trial writes its full id (add_pending), so that new seeds join it. The
+// plugin sha256 is filled where the plugins table knows exactly one build of that name. The
+// views are dropped: schema_sql() creates them anew.
+void Store::upgrade_schema_2_to_3() {
+  exec("BEGIN IMMEDIATE");
+  try {
+    exec(
+        "ALTER TABLE trials ADD COLUMN config_id TEXT;"
+        "ALTER TABLE trials ADD COLUMN loss_sha256 TEXT;"
+        "ALTER TABLE trials ADD COLUMN optimizer_sha256 TEXT;"
+        "DROP VIEW IF EXISTS leaderboard; DROP VIEW IF EXISTS convergence;"
+        "DROP VIEW IF EXISTS failures;");
+    {
+      Stmt rows(db_.get(),
+                "SELECT id, 'v2:' || dataset || '#' || dataset_hash || ';model=' || model ||"
+                " ';loss=' || loss || loss_params || ';optimizer=' || optimizer ||"
+                " optimizer_params || ';lr=' || quote(lr) || ';epochs=' || epochs || ';batch=' ||"
+                " batch_size || ';schedule=' || schedule || ';metric=' || metric ||"
+                " ';target=' || quote(target) FROM trials");
+      std::vector<std::pair<int64_t, std::string>> ids;  // read first: no update under a scan
+      while (rows.step()) ids.emplace_back(rows.integer(0), "v2:" + sha256_hex(rows.text(1)));
+      Stmt set(db_.get(), "UPDATE trials SET config_id = ? WHERE id = ?");
+      for (const auto& [id, config] : ids) set.bind(1, config).bind(2, id).run();
+    }
+    exec(
+        "UPDATE trials SET"
+        " loss_sha256 = (SELECT min(sha256) FROM plugins p WHERE p.name = trials.loss"
+        "   AND p.kind = 'loss' HAVING count(*) = 1),"
+        " optimizer_sha256 = (SELECT min(sha256) FROM plugins p WHERE p.name = trials.optimizer"
+        "   AND p.kind = 'optimizer' HAVING count(*) = 1)");
+    exec("UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+    exec("COMMIT");
+  } catch (const StoreError& e) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw StoreError(std::string("upgrading the database to schema version 3: ") + e.what());
+  }
+}
+
+// The t quantiles the views read (see student_t in the schema); computed, not shipped, and
+// written once per database.
+void Store::fill_student_t() {
+  {
+    Stmt has(db_.get(), "SELECT count(*) FROM student_t");
+    if (has.step() && has.integer(0) == kStudentTRows) return;
+  }
+  exec("BEGIN IMMEDIATE");
+  try {
+    Stmt ins(db_.get(), "INSERT OR REPLACE INTO student_t(df, q975) VALUES (?, ?)");
+    for (int64_t df = 1; df <= kStudentTRows; ++df)
+      ins.bind(1, df).bind(2, stats::student_t_quantile(0.975, double(df))).run();
+    exec("COMMIT");
+  } catch (const StoreError&) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
 int64_t Store::begin_sweep(const std::string& spec, size_t trials, size_t skipped) {
   std::lock_guard<std::mutex> lock(db_mu_);
   Stmt s(db_.get(),
@@ -276,9 +340,12 @@ std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<Tri
              "INSERT OR IGNORE INTO trials(config_hash, sweep_id, dataset, dataset_hash, task, "
              "model, loss, loss_params,"
              " optimizer, optimizer_params, lr, seed, epochs, batch_size, schedule, metric, "
-             "higher_is_better, target)"
-             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+             "higher_is_better, target, config_id, loss_sha256, optimizer_sha256)"
+             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     Stmt status(db_.get(), "SELECT status FROM trials WHERE config_hash = ?");
+    Stmt heal(db_.get(),
+              "UPDATE trials SET config_id = ?, loss_sha256 = ?, optimizer_sha256 = ?"
+              " WHERE config_hash = ? AND config_id LIKE 'v2:%'");
     Stmt reset(
         db_.get(),
         "UPDATE trials SET status = 'pending', message = NULL, sweep_id = ? WHERE config_hash = ?");
@@ -301,7 +368,10 @@ std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<Tri
           .bind(12, int64_t(t.seed))
           .bind(13, int64_t(t.epochs));
       ins.bind(14, int64_t(t.batch_size)).bind(15, t.schedule.text()).bind(16, t.metric);
-      ins.bind(17, int64_t(higher_is_better(t.metric))).bind(18, t.target).run();
+      ins.bind(17, int64_t(higher_is_better(t.metric))).bind(18, t.target);
+      ins.bind(19, t.config_id).bind(20, t.loss->sha256).bind(21, t.optimizer->sha256).run();
+      heal.bind(1, t.config_id).bind(2, t.loss->sha256).bind(3, t.optimizer->sha256);
+      heal.bind(4, t.hash).run();
       status.bind(1, t.hash);
       std::string st = status.step() ? status.text(0) : "";
       status.run();
@@ -641,6 +711,29 @@ Table Store::table(const std::string& path, const std::string& sql) {
     }
   });
   return t;
+}
+
+void Store::upgrade_for_reading(const std::string& path) {
+  std::vector<std::vector<std::string>> v;
+  try {
+    v = query(path, "SELECT value FROM meta WHERE key = 'schema_version'");
+  } catch (const StoreError& e) {
+    throw StoreError(path + ": not a lossbench results database (" + e.what() + ")");
+  }
+  double version = kSchemaVersion;
+  if (!v.empty() && !parse_double(v[0][0], version))
+    throw StoreError(path + ": database has schema version '" + v[0][0] + "'");
+  if (version == kSchemaVersion) return;
+  if (version > kSchemaVersion)
+    throw StoreError(path + ": database has schema version " + v[0][0] + ", newer than this " +
+                     "lossbench's " + std::to_string(kSchemaVersion) + "; use a newer lossbench");
+  try {
+    RunLock lock(path);  // never under a running sweep of an older lossbench
+    Store upgraded(path);
+  } catch (const StoreError& e) {
+    throw StoreError(path + ": written by an older lossbench (schema version " + v[0][0] +
+                     "), and upgrading it failed: " + e.what());
+  }
 }
 
 }  // namespace lossbench

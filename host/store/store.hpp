@@ -70,6 +70,10 @@ class Store final : public ResultSink {
     return writer_cpu_ms_;
   }
 
+  // For the commands that read (status, top, rank): a database of an older schema version is
+  // upgraded in place first, as a run would (it then reads the same in every view); one that
+  // cannot be written, or that a run of an older lossbench holds, is refused naming why.
+  static void upgrade_for_reading(const std::string& path);
   // For the status/top commands and tests: runs a query and returns rows of text cells.
   static std::vector<std::vector<std::string>> query(const std::string& path,
                                                      const std::string& sql,
@@ -82,6 +86,9 @@ class Store final : public ResultSink {
   void exec(const std::string& sql);
   int schema_version();
   void upgrade_schema_1_to_2();
+  void upgrade_schema_2_to_3();
+  void fill_student_t();
+  static constexpr int64_t kStudentTRows = 1000;
   void writer_loop();
   void write(const std::deque<TrialResult>& batch);
 

@@ -190,6 +190,7 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
                   c.optimizer = sp.optimizers[oi], c.loss_hp = lhp, c.optimizer_hp = ohp;
                   c.lr = lr, c.seed = seed;
                   c.hash = sha256_hex(c.canonical());
+                  c.config_id = sha256_hex(c.configuration());
                   plan.trials.push_back(c);
                 }
       }

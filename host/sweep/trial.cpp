@@ -74,11 +74,18 @@ std::string TrialConfig::optimizer_params_json() const {
   return params_json(*optimizer, optimizer_hp);
 }
 
-std::string TrialConfig::canonical() const {
+// The seed is the only part of a trial that is not its configuration: configuration() is
+// canonical() without it, so that seeds of one configuration share a config_id.
+std::string TrialConfig::canonical() const { return with_seed(std::to_string(seed)); }
+std::string TrialConfig::configuration() const { return with_seed(""); }
+
+// One spelling for both: the text of canonical() is what every stored config_hash was computed
+// from, so it must not change (a changed text would re-run every finished trial).
+std::string TrialConfig::with_seed(const std::string& seed_text) const {
   return "dataset=" + data->data.spec + "#" + data->data.hash + ";model=" + model.text +
          ";loss=" + loss->name + "#" + loss->sha256 + loss_params_json() +
          ";optimizer=" + optimizer->name + "#" + optimizer->sha256 + optimizer_params_json() +
-         ";lr=" + format_double(lr) + ";seed=" + std::to_string(seed) +
+         ";lr=" + format_double(lr) + (seed_text.empty() ? "" : ";seed=" + seed_text) +
          ";epochs=" + std::to_string(epochs) + ";batch=" + std::to_string(batch_size) +
          ";schedule=" + schedule.text() + ";eval_every=" + std::to_string(eval_every) +
          ";budget=" + format_double(time_budget_s) +

@@ -49,11 +49,17 @@ struct TrialConfig {
   std::string metric;              // primary metric
   double target = NAN;             // a value of the primary metric, or NaN
   std::string hash;                // identity: sha256 of the full configuration
+  std::string config_id;           // sha256 of configuration(): the same for every seed
 
   std::string loss_params_json() const;
   std::string optimizer_params_json() const;
   // The canonical description hashed into `hash` (plugin and dataset hashes included).
   std::string canonical() const;
+  // canonical() without the seed, hashed into `config_id`: what seeds of one configuration share.
+  std::string configuration() const;
+
+ private:
+  std::string with_seed(const std::string& seed_text) const;
 };
 
 struct CurvePoint {

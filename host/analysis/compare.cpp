@@ -1,0 +1,207 @@
+#include "analysis/compare.hpp"
+
+#include "store/schema.sql.hpp"
+#include "store/store.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace lossbench {
+
+namespace {
+
+std::string quoted(const std::string& text) {
+  std::string q = "'";
+  for (char c : text) q += c == '\'' ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
+// " AND (col cond v1 OR col cond v2 ...)" for a non-empty list.
+std::string any_of(const std::vector<std::string>& values, const std::string& column,
+                   bool contains) {
+  if (values.empty()) return "";
+  std::string s;
+  for (const auto& v : values)
+    s += (s.empty() ? "" : " OR ") +
+         (contains ? "instr(" + column + ", " + quoted(v) + ") > 0" : column + " = " + quoted(v));
+  return " AND (" + s + ")";
+}
+
+// Metric values that differ only in float noise (0.768 - 0.763 against 0.936 - 0.931) must tie
+// in a rank: 12 significant digits is far below any difference a metric means.
+double rounded(double v) {
+  if (!std::isfinite(v) || v == 0) return v;
+  const double scale = std::pow(10.0, 11 - std::floor(std::log10(std::fabs(v))));
+  return std::round(v * scale) / scale;
+}
+
+double number(const Cell& c) { return c.kind == Cell::Integer ? double(c.integer) : c.real; }
+
+}  // namespace
+
+std::string Filter::sql() const {
+  return any_of(datasets, "dataset", true) + any_of(models, "model", true) +
+         any_of(losses, "loss", false) + any_of(optimizers, "optimizer", false);
+}
+
+Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
+  Store::upgrade_for_reading(db);
+  // `tuned` shows only the hyperparameters that vary within a cell: an unswept default (adam's
+  // eps, say) is the same in every row and would only widen the table.
+  const std::string sql =
+      "WITH varying AS ("
+      "  SELECT dataset, model, loss, optimizer, metric, 'loss' AS side, j.key AS key"
+      "  FROM configurations c, json_each(c.loss_params) j"
+      "  GROUP BY dataset, model, loss, optimizer, metric, j.key"
+      "  HAVING count(DISTINCT j.value) > 1"
+      "  UNION ALL"
+      "  SELECT dataset, model, loss, optimizer, metric, 'optimizer', j.key"
+      "  FROM configurations c, json_each(c.optimizer_params) j"
+      "  GROUP BY dataset, model, loss, optimizer, metric, j.key"
+      "  HAVING count(DISTINCT j.value) > 1),"
+      "lb AS (SELECT *, row_number() OVER (PARTITION BY dataset, model, metric"
+      "  ORDER BY is_best DESC, seeds_done = 0, seeds_failed > 0,"
+      "           CASE WHEN higher_is_better THEN -test_mean ELSE test_mean END NULLS LAST,"
+      "           loss, optimizer) AS place"
+      "  FROM leaderboard WHERE 1" +
+      filter.sql() +
+      ")"
+      "SELECT dataset, model, loss, loss_params, optimizer, optimizer_params, lr, metric,"
+      " seeds_done, seeds_planned, val_mean, test_mean, test_sd, test_ci_low, test_ci_high,"
+      " tied_with_best, at_grid_edge, grid_edge, is_best, partial, seeds_failed,"
+      " higher_is_better, epochs, batch_size, schedule, task,"
+      " (SELECT group_concat(v.key || '=' || j.value, ' ') FROM varying v"
+      "  JOIN json_each(CASE v.side WHEN 'loss' THEN lb.loss_params ELSE lb.optimizer_params END)"
+      "  j ON j.key = v.key"
+      "  WHERE v.dataset = lb.dataset AND v.model = lb.model AND v.loss = lb.loss"
+      "  AND v.optimizer = lb.optimizer AND v.metric = lb.metric) AS tuned,"
+      " config_id FROM lb" +
+      (limit ? " WHERE place <= " + std::to_string(limit) : std::string()) +
+      " ORDER BY dataset, model, metric, place";
+  return Store::table(db, sql);
+}
+
+namespace {
+
+struct Result {
+  double test_mean = NAN;             // oriented: lower is better, +inf for no result
+  std::map<int64_t, double> by_seed;  // oriented final test values of seeds that finished
+};
+struct Problem {
+  std::string dataset;
+  std::map<std::string, Result> entries;
+};
+
+RankGroup rank_group(const std::string& task, const std::vector<Problem>& all) {
+  RankGroup g;
+  g.task = task;
+  std::set<std::string> names;
+  for (const auto& p : all)
+    for (const auto& [name, r] : p.entries) names.insert(name);
+  const std::vector<std::string> entry(names.begin(), names.end());
+  const size_t k = entry.size();
+  std::vector<const Problem*> complete;
+  for (const auto& p : all)
+    if (p.entries.size() == k) complete.push_back(&p);
+  g.problems = complete.size();
+  g.left_out = all.size() - complete.size();
+  g.entries.resize(k);
+  for (size_t j = 0; j < k; ++j) g.entries[j].name = entry[j];
+  if (complete.empty()) return g;
+
+  std::vector<std::vector<double>> blocks;
+  std::set<std::string> datasets;
+  for (const Problem* p : complete) {
+    std::vector<double> row;
+    for (const auto& name : entry) row.push_back(rounded(p->entries.at(name).test_mean));
+    blocks.push_back(row);
+    datasets.insert(p->dataset);
+  }
+  std::vector<double> mean_rank(k, 0.0);
+  for (const auto& row : blocks) {
+    const auto r = stats::average_ranks(row);
+    const double low = *std::min_element(r.begin(), r.end());
+    for (size_t j = 0; j < k; ++j) {
+      mean_rank[j] += r[j] / double(blocks.size());
+      if (r[j] == low) g.entries[j].wins += 1;
+    }
+  }
+  if (k >= 2 && blocks.size() >= 2) {
+    g.friedman = stats::friedman(blocks);
+    g.nemenyi_cd = stats::nemenyi_cd(k, blocks.size());
+  }
+  size_t best = 0;
+  for (size_t j = 0; j < k; ++j) {
+    g.entries[j].mean_rank = mean_rank[j];
+    g.entries[j].problems = datasets.size();
+    if (mean_rank[j] < mean_rank[best]) best = j;
+  }
+  // Each entry against the best over (problem, seed) pairs: the seeds of a pair trained from the
+  // same initial weights on the same batches, so the pair differs only in what is compared.
+  std::vector<double> raw(k, NAN);
+  for (size_t j = 0; j < k; ++j) {
+    if (j == best) continue;
+    std::vector<double> a, b;
+    for (const Problem* p : complete) {
+      const auto& mine = p->entries.at(entry[j]).by_seed;
+      const auto& theirs = p->entries.at(entry[best]).by_seed;
+      for (const auto& [seed, v] : mine)
+        if (auto it = theirs.find(seed); it != theirs.end()) {
+          a.push_back(rounded(v));
+          b.push_back(rounded(it->second));
+        }
+    }
+    g.entries[j].pairs = a.size();
+    raw[j] = stats::wilcoxon(a, b).p;
+  }
+  const auto adjusted = stats::holm(raw);
+  for (size_t j = 0; j < k; ++j) {
+    g.entries[j].p_vs_best = adjusted[j];
+    g.entries[j].within_cd = j == best || mean_rank[j] - mean_rank[best] <= g.nemenyi_cd;
+  }
+  std::stable_sort(g.entries.begin(), g.entries.end(), [](const RankEntry& x, const RankEntry& y) {
+    return x.mean_rank < y.mean_rank;
+  });
+  return g;
+}
+
+}  // namespace
+
+std::vector<RankGroup> rank(const std::string& db, const std::string& by, const Filter& filter) {
+  if (by != "loss" && by != "optimizer")
+    throw std::runtime_error("--by: '" + by + "' is not one of loss, optimizer");
+  Store::upgrade_for_reading(db);
+  // Each entry's tuned configuration per problem, as the view `entries` picks it, but among the
+  // leaderboard rows the filter keeps (--optimizer adam ranks losses as trained with adam).
+  const std::string sql =
+      "WITH e AS (SELECT * FROM (SELECT *, row_number() OVER ("
+      "  PARTITION BY dataset, model, metric, " +
+      by + " ORDER BY " + kTuningOrder + ") AS r FROM leaderboard WHERE 1" + filter.sql() +
+      ") WHERE r = 1) "
+      "SELECT e.task, e.dataset, e.model, e.metric, e.higher_is_better, e." + by +
+      ", e.test_mean, t.seed, t.final_test"
+      " FROM e LEFT JOIN trials t ON t.config_id = e.config_id AND t.status = 'done'"
+      " ORDER BY e.task, e.dataset, e.model, e.metric";
+  const Table rows = Store::table(db, sql);
+  std::map<std::string, std::map<std::string, Problem>> tasks;  // task -> problem key -> problem
+  for (const auto& row : rows.rows) {
+    const double sign = row[4].integer ? -1.0 : 1.0;
+    Problem& p = tasks[row[0].text][row[1].text + "\n" + row[2].text + "\n" + row[3].text];
+    p.dataset = row[1].text;
+    Result& r = p.entries[row[5].text];
+    r.test_mean = row[6].kind == Cell::Null ? INFINITY : sign * number(row[6]);
+    if (row[7].kind != Cell::Null && row[8].kind != Cell::Null)
+      r.by_seed[row[7].integer] = sign * number(row[8]);
+  }
+  std::vector<RankGroup> groups;
+  for (const auto& [task, problems] : tasks) {
+    std::vector<Problem> list;
+    for (const auto& [key, p] : problems) list.push_back(p);
+    groups.push_back(rank_group(task, list));
+  }
+  return groups;
+}
+
+}  // namespace lossbench

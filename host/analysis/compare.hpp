@@ -1,0 +1,47 @@
+#pragma once
+// Comparisons over a results database: the leaderboard `top` prints (the SQL lives in the
+// leaderboard view, store/schema.sql.hpp) and the ranks across problems of `rank`, with the
+// statistics of Demšar (2006). Reads only; a database of an older schema is upgraded first.
+#include "util/stats.hpp"
+#include "util/table.hpp"
+
+#include <string>
+#include <vector>
+
+namespace lossbench {
+
+// Which rows: dataset and model match when they contain the text (`--dataset linear` matches
+// every linear(...) generator); losses and optimizers match by name. Empty: all.
+struct Filter {
+  std::vector<std::string> datasets, models, losses, optimizers;
+  std::string sql() const;  // " AND ..." conditions over the leaderboard's columns
+};
+
+// The leaderboard view's rows that pass the filter, per (dataset, model) best first, at most
+// limit rows per (dataset, model) (0: all). Adds `tuned`: the hyperparameters that vary between
+// the configurations of the row's cell, at their chosen values ("delta=0.1 momentum=0.9").
+Table leaderboard(const std::string& db, const Filter& filter, size_t limit);
+
+// `lossbench rank`: per (dataset, model, metric) problem, each entry (a loss or an optimizer) at
+// its tuned configuration (the view `entries`), ranked by its test mean (1 = best, ties averaged).
+struct RankEntry {
+  std::string name;
+  size_t problems = 0;      // problems ranked on
+  double mean_rank = NAN;   // over the group's complete problems
+  size_t wins = 0;          // problems where it is (one of) the best
+  double p_vs_best = NAN;   // Wilcoxon over (problem, seed) pairs against the best, Holm-adjusted
+  size_t pairs = 0;         // pairs that test used
+  bool within_cd = false;   // mean rank within the Nemenyi critical difference of the best
+};
+// Entries are compared within a task (regression, binary, multiclass): the losses that apply
+// differ between tasks. A problem counts only where every entry of its group has a result.
+struct RankGroup {
+  std::string task;
+  size_t problems = 0, left_out = 0;  // complete problems; problems missing some entry
+  std::vector<RankEntry> entries;     // best mean rank first
+  stats::Friedman friedman;           // over the complete problems (needs 2 entries, 2 problems)
+  double nemenyi_cd = NAN;
+};
+std::vector<RankGroup> rank(const std::string& db, const std::string& by, const Filter& filter);
+
+}  // namespace lossbench
