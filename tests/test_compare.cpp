@@ -50,7 +50,9 @@ struct Fake {
   int next = 0;
   explicit Fake(const std::string& name) : db(scratch_db(name)) {
     { Store s(db); }
-    exec(db, "INSERT INTO sweeps(id, spec, host_version, machine, started_at) VALUES (1, '', '', '', '')");
+    exec(db,
+         "INSERT INTO sweeps(id, spec, host_version, machine, started_at) VALUES (1, '', '', '', "
+         "'')");
   }
   // One configuration: a trial per test value (seeds 1, 2, ...), "pending" for NaN, and the
   // statuses in `failed` for the seeds listed there.
@@ -58,16 +60,18 @@ struct Fake {
               const std::string& optimizer, const std::string& optimizer_params, double lr,
               double val, const std::vector<double>& test, const std::string& metric = "rmse",
               std::map<int, std::string> status = {}) {
-    const std::string id = dataset + loss + loss_params + optimizer + optimizer_params +
-                           format_double(lr) + metric;
+    const std::string id =
+        dataset + loss + loss_params + optimizer + optimizer_params + format_double(lr) + metric;
     for (size_t i = 0; i < test.size(); ++i) {
       const int seed = int(i) + 1;
       std::string st = status.count(seed) ? status[seed] : std::isnan(test[i]) ? "pending" : "done";
       const bool done = st == "done";
-      exec(db, "INSERT INTO trials(config_hash, config_id, sweep_id, dataset, dataset_hash, task,"
-               " model, loss, loss_params, optimizer, optimizer_params, lr, seed, epochs,"
-               " batch_size, schedule, metric, higher_is_better, status, final_val, final_test)"
-               " VALUES ('h" + std::to_string(next++) + "', '" + id + "', 1, '" + dataset +
+      exec(db,
+           "INSERT INTO trials(config_hash, config_id, sweep_id, dataset, dataset_hash, task,"
+           " model, loss, loss_params, optimizer, optimizer_params, lr, seed, epochs,"
+           " batch_size, schedule, metric, higher_is_better, status, final_val, final_test)"
+           " VALUES ('h" +
+               std::to_string(next++) + "', '" + id + "', 1, '" + dataset +
                "', 'x', 'regression', 'linear', '" + loss + "', '" + loss_params + "', '" +
                optimizer + "', '" + optimizer_params + "', " + format_double(lr) + ", " +
                std::to_string(seed) + ", 5, 16, 'constant', '" + metric + "', " +
@@ -122,8 +126,7 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
   f.config("d", "mse", "{}", "sgd", "{\"momentum\":0,\"nesterov\":0}", 0.01, 0.6,
            {1.05, 1.16, 0.94});
   // mae/sgd: worse on average but not consistently (diffs 0.2, 0, 0.15: t = 1.94): tied.
-  f.config("d", "mae", "{}", "sgd", "{\"momentum\":0,\"nesterov\":0}", 0.01, 0.6,
-           {1.2, 1.1, 1.05});
+  f.config("d", "mae", "{}", "sgd", "{\"momentum\":0,\"nesterov\":0}", 0.01, 0.6, {1.2, 1.1, 1.05});
   // mse/adam: the third seed still pending: a partial cell.
   f.config("d", "mse", "{}", "adam", "{}", 0.01, 0.6, {1.5, 1.4, NAN});
   // quantile/sgd: one seed diverged; the best-looking config otherwise, yet it ranks after one
@@ -137,10 +140,10 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
   f.config("e", "mae", "{}", "sgd", "{}", 0.01, 0.8, {0.95, 0.93, 0.97}, "r2");
 
   const Table t = leaderboard(f.db, {}, 0);
-  for (const char* col : {"dataset", "model", "loss", "loss_params", "optimizer",
-                          "optimizer_params", "lr", "metric", "seeds_done", "seeds_planned",
-                          "val_mean", "test_mean", "test_sd", "test_ci_low", "test_ci_high",
-                          "tied_with_best", "at_grid_edge"})
+  for (const char* col :
+       {"dataset", "model", "loss", "loss_params", "optimizer", "optimizer_params", "lr", "metric",
+        "seeds_done", "seeds_planned", "val_mean", "test_mean", "test_sd", "test_ci_low",
+        "test_ci_high", "tied_with_best", "at_grid_edge"})
     CHECK(std::count(t.columns.begin(), t.columns.end(), col) == 1);
   auto d = by_cell(leaderboard(f.db, Filter{{"d"}, {}, {}, {}}, 0));
   REQUIRE(d.size() == 5);  // one row per (loss, optimizer), not per configuration
@@ -180,7 +183,7 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
   CHECK(num(a, "test_mean") == Approx(1.45));
 
   auto& q = d["quantile/sgd"];
-  CHECK(num(q, "lr") == 0.1);  // the config without a failed seed, despite its validation mean
+  CHECK(num(q, "lr") == 0.1);     // the config without a failed seed, despite its validation mean
   CHECK(num(q, "test_sd") == 0);  // equal values: exactly 0, no float noise
   CHECK(q["seeds_failed"] == "0");
 
@@ -202,14 +205,13 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
   CHECK(conf[0][1] == "39");
 }
 
-TEST_CASE("rank: mean ranks, wins, Friedman, Nemenyi and Wilcoxon against the best",
-          "[compare]") {
+TEST_CASE("rank: mean ranks, wins, Friedman, Nemenyi and Wilcoxon against the best", "[compare]") {
   Fake f("rank");
   // Three losses on four datasets (rmse): mse wins on 3, huber on 1, mae is always last.
-  const std::vector<std::vector<double>> mse = {{1, 1.1, 1.2}, {2, 2.1, 2.2}, {3, 3.2, 3.1},
-                                                {5, 5.1, 5.3}};
-  const std::vector<std::vector<double>> huber = {{1.5, 1.4, 1.6}, {2.5, 2.6, 2.4},
-                                                  {3.5, 3.4, 3.6}, {4, 4.1, 4.2}};
+  const std::vector<std::vector<double>> mse = {
+      {1, 1.1, 1.2}, {2, 2.1, 2.2}, {3, 3.2, 3.1}, {5, 5.1, 5.3}};
+  const std::vector<std::vector<double>> huber = {
+      {1.5, 1.4, 1.6}, {2.5, 2.6, 2.4}, {3.5, 3.4, 3.6}, {4, 4.1, 4.2}};
   const std::vector<std::vector<double>> mae = {{9, 9, 9}, {8, 8, 8}, {7, 7, 7}, {6, 6, 6}};
   for (int i = 0; i < 4; ++i) {
     const std::string ds = "d" + std::to_string(i);
@@ -287,9 +289,10 @@ TEST_CASE("common random numbers: one seed, one trajectory across losses and lea
     run_sweep(plan, s, store, RunOptions{}, progress);
   }
   auto final_of = [&](const std::string& loss, double lr, int seed) {
-    const auto r = Store::query(db, "SELECT final_test, final_val FROM trials"
-                                    " WHERE status = 'done' AND loss = '" + loss +
-                                    "' AND lr = " + format_double(lr) +
+    const auto r = Store::query(db,
+                                "SELECT final_test, final_val FROM trials"
+                                " WHERE status = 'done' AND loss = '" +
+                                    loss + "' AND lr = " + format_double(lr) +
                                     " AND seed = " + std::to_string(seed));
     REQUIRE(r.size() == 1);
     return std::make_pair(std::stod(r[0][0]), std::stod(r[0][1]));
@@ -307,8 +310,9 @@ TEST_CASE("common random numbers: one seed, one trajectory across losses and lea
   // The untrained model is the same for every trial of a seed: epoch 0's outputs, hence all
   // its metrics, agree across losses and learning rates.
   const auto epoch0 = Store::query(
-      db, "SELECT t.seed, count(DISTINCT quote(c.val_rmse) || quote(c.test_mae)) FROM trials t"
-          " JOIN curves c ON c.trial_id = t.id AND c.epoch = 0 GROUP BY t.seed");
+      db,
+      "SELECT t.seed, count(DISTINCT quote(c.val_rmse) || quote(c.test_mae)) FROM trials t"
+      " JOIN curves c ON c.trial_id = t.id AND c.epoch = 0 GROUP BY t.seed");
   REQUIRE(epoch0.size() == 2);
   CHECK(epoch0[0][1] == "1");
   CHECK(epoch0[1][1] == "1");

@@ -48,20 +48,8 @@ std::string Filter::sql() const {
 
 Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
   Store::upgrade_for_reading(db);
-  // `tuned` shows only the hyperparameters that vary within a cell: an unswept default (adam's
-  // eps, say) is the same in every row and would only widen the table.
   const std::string sql =
-      "WITH varying AS ("
-      "  SELECT dataset, model, loss, optimizer, metric, 'loss' AS side, j.key AS key"
-      "  FROM configurations c, json_each(c.loss_params) j"
-      "  GROUP BY dataset, model, loss, optimizer, metric, j.key"
-      "  HAVING count(DISTINCT j.value) > 1"
-      "  UNION ALL"
-      "  SELECT dataset, model, loss, optimizer, metric, 'optimizer', j.key"
-      "  FROM configurations c, json_each(c.optimizer_params) j"
-      "  GROUP BY dataset, model, loss, optimizer, metric, j.key"
-      "  HAVING count(DISTINCT j.value) > 1),"
-      "lb AS (SELECT *, row_number() OVER (PARTITION BY dataset, model, metric"
+      "WITH lb AS (SELECT *, row_number() OVER (PARTITION BY dataset, model, metric"
       "  ORDER BY is_best DESC, seeds_done = 0, seeds_failed > 0,"
       "           CASE WHEN higher_is_better THEN -test_mean ELSE test_mean END NULLS LAST,"
       "           loss, optimizer) AS place"
@@ -71,13 +59,7 @@ Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
       "SELECT dataset, model, loss, loss_params, optimizer, optimizer_params, lr, metric,"
       " seeds_done, seeds_planned, val_mean, test_mean, test_sd, test_ci_low, test_ci_high,"
       " tied_with_best, at_grid_edge, grid_edge, is_best, partial, seeds_failed,"
-      " higher_is_better, epochs, batch_size, schedule, task,"
-      " (SELECT group_concat(v.key || '=' || j.value, ' ') FROM varying v"
-      "  JOIN json_each(CASE v.side WHEN 'loss' THEN lb.loss_params ELSE lb.optimizer_params END)"
-      "  j ON j.key = v.key"
-      "  WHERE v.dataset = lb.dataset AND v.model = lb.model AND v.loss = lb.loss"
-      "  AND v.optimizer = lb.optimizer AND v.metric = lb.metric) AS tuned,"
-      " config_id FROM lb" +
+      " higher_is_better, tuned, epochs, batch_size, schedule, task, config_id FROM lb" +
       (limit ? " WHERE place <= " + std::to_string(limit) : std::string()) +
       " ORDER BY dataset, model, metric, place";
   return Store::table(db, sql);
@@ -180,7 +162,8 @@ std::vector<RankGroup> rank(const std::string& db, const std::string& by, const 
       "  PARTITION BY dataset, model, metric, " +
       by + " ORDER BY " + kTuningOrder + ") AS r FROM leaderboard WHERE 1" + filter.sql() +
       ") WHERE r = 1) "
-      "SELECT e.task, e.dataset, e.model, e.metric, e.higher_is_better, e." + by +
+      "SELECT e.task, e.dataset, e.model, e.metric, e.higher_is_better, e." +
+      by +
       ", e.test_mean, t.seed, t.final_test"
       " FROM e LEFT JOIN trials t ON t.config_id = e.config_id AND t.status = 'done'"
       " ORDER BY e.task, e.dataset, e.model, e.metric";

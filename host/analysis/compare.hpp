@@ -18,20 +18,20 @@ struct Filter {
 };
 
 // The leaderboard view's rows that pass the filter, per (dataset, model) best first, at most
-// limit rows per (dataset, model) (0: all). Adds `tuned`: the hyperparameters that vary between
-// the configurations of the row's cell, at their chosen values ("delta=0.1 momentum=0.9").
+// limit rows per (dataset, model) (0: all), with the view's `tuned`: the hyperparameters that vary
+// between the configurations of the row's cell, at their chosen values ("delta=0.1 momentum=0.9").
 Table leaderboard(const std::string& db, const Filter& filter, size_t limit);
 
 // `lossbench rank`: per (dataset, model, metric) problem, each entry (a loss or an optimizer) at
 // its tuned configuration (the view `entries`), ranked by its test mean (1 = best, ties averaged).
 struct RankEntry {
   std::string name;
-  size_t problems = 0;      // problems ranked on
-  double mean_rank = NAN;   // over the group's complete problems
-  size_t wins = 0;          // problems where it is (one of) the best
-  double p_vs_best = NAN;   // Wilcoxon over (problem, seed) pairs against the best, Holm-adjusted
-  size_t pairs = 0;         // pairs that test used
-  bool within_cd = false;   // mean rank within the Nemenyi critical difference of the best
+  size_t problems = 0;     // problems ranked on
+  double mean_rank = NAN;  // over the group's complete problems
+  size_t wins = 0;         // problems where it is (one of) the best
+  double p_vs_best = NAN;  // Wilcoxon over (problem, seed) pairs against the best, Holm-adjusted
+  size_t pairs = 0;        // pairs that test used
+  bool within_cd = false;  // mean rank within the Nemenyi critical difference of the best
 };
 // Entries are compared within a task (regression, binary, multiclass): the losses that apply
 // differ between tasks. A problem counts only where every entry of its group has a result.

@@ -122,13 +122,13 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
     };
     while (end < t.rows.size() && same(begin, end)) ++end;
     const auto& first = t.rows[begin];
+    const std::string direction =
+        " | " + first[metric].text +
+        (first[col("higher_is_better")].integer ? ", higher is better" : ", lower is better");
     out << "\n"
-        << clip(short_dataset(first[dataset].text) + " | " + first[model].text + " | " +
-                    first[metric].text +
-                    (first[col("higher_is_better")].integer ? ", higher is better"
-                                                            : ", lower is better"),
-                kWidth)
-        << "\n";
+        << clip(short_dataset(first[dataset].text) + " | " + first[model].text,
+                kWidth - direction.size())
+        << direction << "\n";
     bool any_tuned = false;
     for (size_t r = begin; r < end; ++r) any_tuned |= !t.rows[r][col("tuned")].text.empty();
     Table view;
@@ -263,8 +263,8 @@ int cmd_rank(const std::vector<std::string>& args) {
                     g.friedman.chi2, g.nemenyi_cd);
     else
       std::snprintf(head, sizeof head,
-                    "%s: %zu problem(s), %zu %s; no Friedman test (needs 2 of each)", g.task.c_str(),
-                    g.problems, g.entries.size(), plural.c_str());
+                    "%s: %zu problem(s), %zu %s; no Friedman test (needs 2 of each)",
+                    g.task.c_str(), g.problems, g.entries.size(), plural.c_str());
     std::cout << "\n" << head << "\n";
     Table view;
     view.columns = {"", by, "datasets", "mean_rank", "wins", "p_vs_best"};

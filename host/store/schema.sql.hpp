@@ -55,27 +55,22 @@ CREATE TABLE IF NOT EXISTS curves (
 -- values give exactly 0; the confidence interval is Student's t over those seeds.
 CREATE VIEW IF NOT EXISTS configurations AS
 WITH per AS MATERIALIZED (
-  SELECT config_id, min(id) AS first_id, count(*) AS seeds_planned,
-         sum(status = 'done') AS seeds_done,
-         sum(status IN ('diverged', 'failed', 'timeout', 'crashed')) AS seeds_failed,
-         avg(CASE WHEN status = 'done' THEN final_val END) AS val_mean,
-         avg(CASE WHEN status = 'done' THEN final_test END) AS test_mean
-  FROM trials GROUP BY config_id),
+  @CONFIG_AGGREGATE@),
 spread AS (
-  SELECT t.config_id, sum((t.final_test - p.test_mean) * (t.final_test - p.test_mean)) AS ss
-  FROM trials t JOIN per p USING (config_id) WHERE t.status = 'done' GROUP BY t.config_id),
+  SELECT p.config_id, sum((t.final_test - p.test_mean) * (t.final_test - p.test_mean)) AS ss
+  FROM per p CROSS JOIN trials t ON t.config_id = p.config_id AND +t.status = 'done'
+  GROUP BY p.config_id),
 stats AS (
   SELECT p.*, p.seeds_planned - p.seeds_done - p.seeds_failed AS seeds_pending,
          CASE WHEN p.seeds_done > 1 THEN sqrt(s.ss / (p.seeds_done - 1)) END AS test_sd,
          coalesce((SELECT q975 FROM student_t WHERE df = p.seeds_done - 1), 1.959964) AS q
   FROM per p LEFT JOIN spread s USING (config_id))
-SELECT s.config_id, t.dataset, t.dataset_hash, t.task, t.model, t.loss, t.loss_params,
-       t.loss_sha256, t.optimizer, t.optimizer_params, t.optimizer_sha256, t.lr, t.epochs,
-       t.batch_size, t.schedule, t.metric, t.higher_is_better,
-       s.seeds_planned, s.seeds_done, s.seeds_failed, s.seeds_pending, s.val_mean, s.test_mean,
-       s.test_sd, s.test_mean - s.q * s.test_sd / sqrt(s.seeds_done) AS test_ci_low,
-       s.test_mean + s.q * s.test_sd / sqrt(s.seeds_done) AS test_ci_high
-FROM stats s JOIN trials t ON t.id = s.first_id;
+SELECT config_id, dataset, dataset_hash, task, model, loss, loss_params, loss_sha256, optimizer,
+       optimizer_params, optimizer_sha256, lr, epochs, batch_size, schedule, metric,
+       higher_is_better, seeds_planned, seeds_done, seeds_failed, seeds_pending, val_mean,
+       test_mean, test_sd, test_mean - q * test_sd / sqrt(seeds_done) AS test_ci_low,
+       test_mean + q * test_sd / sqrt(seeds_done) AS test_ci_high
+FROM stats;
 
 -- The DeepOBS protocol over configurations: per dataset, model, loss and optimizer (a cell),
 -- the configuration (lr and every hyperparameter) whose mean final validation metric over
@@ -86,18 +81,30 @@ FROM stats s JOIN trials t ON t.id = s.first_id;
 -- weights and batch order); NULL with fewer than 2 paired seeds. grid_edge names the tuned axes
 -- whose chosen value is the smallest or largest swept (a 0/1 switch is no grid).
 CREATE VIEW IF NOT EXISTS leaderboard AS
-WITH conf AS MATERIALIZED (SELECT * FROM configurations),
-cell AS (
-  SELECT dataset, model, loss, optimizer, metric, max(seeds_pending > 0) AS partial,
-         sum(seeds_done + seeds_failed) AS finished
-  FROM conf GROUP BY dataset, model, loss, optimizer, metric),
+WITH conf AS MATERIALIZED (
+  @CONFIG_AGGREGATE@),
 ranked AS (
   SELECT c.*, row_number() OVER (PARTITION BY dataset, model, loss, optimizer, metric
            ORDER BY @TUNING_ORDER@) AS r
   FROM conf c),
-tuned AS MATERIALIZED (
-  SELECT r.*, cell.partial FROM ranked r JOIN cell USING (dataset, model, loss, optimizer, metric)
-  WHERE r.r = 1 AND cell.finished > 0),
+-- The first in tuning order has a finished seed unless none of its cell has: such a cell waits.
+tuned AS MATERIALIZED (SELECT * FROM ranked WHERE r = 1 AND seeds_done + seeds_failed > 0),
+unfinished AS MATERIALIZED (
+  SELECT DISTINCT dataset, model, loss, optimizer, metric FROM trials
+  WHERE status IN ('pending', 'running')),
+-- The spread only for the tuned configurations, through the config_id index (CROSS JOIN keeps
+-- SQLite from walking every finished trial through the status index instead).
+spread AS (
+  SELECT t.config_id, sum((x.final_test - t.test_mean) * (x.final_test - t.test_mean)) AS ss
+  FROM tuned t CROSS JOIN trials x ON x.config_id = t.config_id AND +x.status = 'done'
+  GROUP BY t.config_id),
+stat AS MATERIALIZED (
+  SELECT t.*, CASE WHEN t.seeds_done > 1 THEN sqrt(s.ss / (t.seeds_done - 1)) END AS test_sd,
+         coalesce((SELECT q975 FROM student_t WHERE df = t.seeds_done - 1), 1.959964) AS q,
+         EXISTS (SELECT 1 FROM unfinished u WHERE u.dataset = t.dataset AND u.model = t.model
+                 AND u.loss = t.loss AND u.optimizer = t.optimizer AND u.metric = t.metric)
+           AS partial
+  FROM tuned t LEFT JOIN spread s USING (config_id)),
 best AS (
   SELECT dataset, model, metric, config_id AS best_id FROM (
     SELECT dataset, model, metric, config_id, row_number() OVER (PARTITION BY dataset, model, metric
@@ -108,34 +115,45 @@ best AS (
 diffs AS MATERIALIZED (
   SELECT t.config_id, a.final_test - b.final_test AS d
   FROM tuned t JOIN best USING (dataset, model, metric)
-  JOIN trials a ON a.config_id = t.config_id AND a.status = 'done'
-  JOIN trials b ON b.config_id = best.best_id AND b.seed = a.seed AND b.status = 'done'),
+  CROSS JOIN trials a ON a.config_id = t.config_id AND +a.status = 'done'
+  CROSS JOIN trials b ON b.config_id = best.best_id AND b.seed = a.seed AND +b.status = 'done'),
 paired AS (SELECT config_id, count(*) AS n, avg(d) AS md FROM diffs GROUP BY config_id),
 paired_sd AS (
   SELECT d.config_id, sqrt(sum((d.d - p.md) * (d.d - p.md)) / (p.n - 1)) AS sd
   FROM diffs d JOIN paired p USING (config_id) WHERE p.n > 1 GROUP BY d.config_id),
-axis_values AS MATERIALIZED (
-  SELECT dataset, model, loss, optimizer, metric, config_id, 'lr' AS axis, lr AS v FROM conf
-  UNION ALL
-  SELECT c.dataset, c.model, c.loss, c.optimizer, c.metric, c.config_id, 'loss.' || j.key, j.value
-  FROM conf c, json_each(c.loss_params) j
-  UNION ALL
-  SELECT c.dataset, c.model, c.loss, c.optimizer, c.metric, c.config_id, 'optimizer.' || j.key,
-         j.value
-  FROM conf c, json_each(c.optimizer_params) j),
+-- Every swept axis of a cell (more than one value): lr and each hyperparameter.
 axes AS (
-  SELECT dataset, model, loss, optimizer, metric, axis, min(v) AS lo, max(v) AS hi
-  FROM axis_values GROUP BY dataset, model, loss, optimizer, metric, axis
-  HAVING count(DISTINCT v) > 1 AND NOT (count(DISTINCT v) = 2 AND min(v) = 0 AND max(v) = 1)),
+  SELECT dataset, model, loss, optimizer, metric, axis, min(v) AS lo, max(v) AS hi,
+         count(DISTINCT v) = 2 AND min(v) = 0 AND max(v) = 1 AS switch
+  FROM (
+    SELECT dataset, model, loss, optimizer, metric, 'lr' AS axis, lr AS v FROM conf
+    UNION ALL
+    SELECT c.dataset, c.model, c.loss, c.optimizer, c.metric, 'loss.' || j.key, j.value
+    FROM conf c, json_each(c.loss_params) j
+    UNION ALL
+    SELECT c.dataset, c.model, c.loss, c.optimizer, c.metric, 'optimizer.' || j.key, j.value
+    FROM conf c, json_each(c.optimizer_params) j)
+  GROUP BY dataset, model, loss, optimizer, metric, axis HAVING count(DISTINCT v) > 1),
+chosen AS (
+  SELECT t.config_id, x.axis, v.v, x.lo, x.hi, x.switch FROM tuned t
+  JOIN (SELECT config_id, 'lr' AS axis, lr AS v FROM tuned
+        UNION ALL SELECT t.config_id, 'loss.' || j.key, j.value FROM tuned t, json_each(t.loss_params) j
+        UNION ALL SELECT t.config_id, 'optimizer.' || j.key, j.value
+                  FROM tuned t, json_each(t.optimizer_params) j) v USING (config_id)
+  JOIN axes x ON x.dataset = t.dataset AND x.model = t.model AND x.loss = t.loss
+              AND x.optimizer = t.optimizer AND x.metric = t.metric AND x.axis = v.axis),
 edges AS (
-  SELECT a.config_id,
-         group_concat(a.axis || CASE WHEN a.v = x.lo THEN ' low' ELSE ' high' END, ', ') AS grid_edge
-  FROM tuned t JOIN axis_values a USING (config_id)
-  JOIN axes x USING (dataset, model, loss, optimizer, metric, axis)
-  WHERE a.v = x.lo OR a.v = x.hi GROUP BY a.config_id)
+  SELECT config_id,
+         group_concat(CASE WHEN NOT switch AND v = lo THEN axis || ' low'
+                           WHEN NOT switch AND v = hi THEN axis || ' high' END, ', ') AS grid_edge,
+         group_concat(CASE WHEN axis != 'lr' THEN substr(axis, instr(axis, '.') + 1) || '=' || v END,
+                      ' ') AS tuned
+  FROM chosen GROUP BY config_id)
 SELECT t.dataset, t.model, t.loss, t.loss_params, t.optimizer, t.optimizer_params, t.lr, t.epochs,
        t.metric, t.higher_is_better, t.seeds_done, t.seeds_planned, t.seeds_failed, t.partial,
-       t.val_mean, t.test_mean, t.test_sd, t.test_ci_low, t.test_ci_high,
+       t.val_mean, t.test_mean, t.test_sd,
+       t.test_mean - t.q * t.test_sd / sqrt(t.seeds_done) AS test_ci_low,
+       t.test_mean + t.q * t.test_sd / sqrt(t.seeds_done) AS test_ci_high,
        t.config_id = b.best_id AS is_best,
        CASE WHEN t.config_id = b.best_id THEN 1
             WHEN t.seeds_done = 0 OR t.seeds_failed > 0 THEN 0
@@ -144,10 +162,10 @@ SELECT t.dataset, t.model, t.loss, t.loss_params, t.optimizer, t.optimizer_param
             ELSE abs(p.md) / (ps.sd / sqrt(p.n)) <
                  coalesce((SELECT q975 FROM student_t WHERE df = p.n - 1), 1.959964)
        END AS tied_with_best,
-       e.grid_edge IS NOT NULL AS at_grid_edge, e.grid_edge,
+       coalesce(e.grid_edge IS NOT NULL, 0) AS at_grid_edge, e.grid_edge, e.tuned,
        t.task, t.batch_size, t.schedule, t.config_id, t.dataset_hash, t.loss_sha256,
        t.optimizer_sha256
-FROM tuned t JOIN best b USING (dataset, model, metric)
+FROM stat t JOIN best b USING (dataset, model, metric)
 LEFT JOIN paired p USING (config_id) LEFT JOIN paired_sd ps USING (config_id)
 LEFT JOIN edges e USING (config_id);
 
@@ -168,11 +186,12 @@ SELECT by, entry, dataset, model, metric, higher_is_better, task, config_id, see
            ORDER BY @TUNING_ORDER@)
   FROM lb) WHERE r = 1;
 
--- Per finished trial of an entry's configuration, the first epoch (and wall-clock ms) at which
--- its validation metric came within 1, 2, 5, 10 and 20% of the best value any finished trial
--- reached on the problem (dataset, model, metric). NULL: never (censored).
+-- Per entry (see entries) and finished trial of its configuration, the first epoch (and
+-- wall-clock ms) at which the trial's validation metric came within 1, 2, 5, 10 and 20% of the
+-- best value any finished trial reached on the problem (dataset, model, metric). NULL: never
+-- (censored). A configuration that is the entry of its loss and of its optimizer appears twice.
 CREATE VIEW IF NOT EXISTS first_hits AS
-WITH ids AS (SELECT DISTINCT config_id FROM entries),
+WITH e AS MATERIALIZED (SELECT * FROM entries),
 best AS (
   SELECT dataset, model, metric,
          CASE WHEN max(higher_is_better) THEN max(best_val) ELSE min(best_val) END AS best
@@ -181,10 +200,12 @@ gap AS (
   SELECT t.id, t.config_id, t.seed,
          CASE WHEN t.higher_is_better THEN b.best - c.val_metric ELSE c.val_metric - b.best END
            / abs(b.best) AS g, c.epoch, c.wall_ms
-  FROM ids JOIN trials t USING (config_id) JOIN best b USING (dataset, model, metric)
+  FROM (SELECT DISTINCT config_id, dataset, model, metric FROM e) ids
+  JOIN best b USING (dataset, model, metric)
+  CROSS JOIN trials t ON t.config_id = ids.config_id
   JOIN curves c ON c.trial_id = t.id
   WHERE t.status NOT IN ('pending', 'running') AND c.val_metric IS NOT NULL),
-per AS (
+per AS MATERIALIZED (
   SELECT id, config_id, seed,
          min(CASE WHEN g <= 0.01 THEN epoch END) AS e1, min(CASE WHEN g <= 0.01 THEN wall_ms END) AS m1,
          min(CASE WHEN g <= 0.02 THEN epoch END) AS e2, min(CASE WHEN g <= 0.02 THEN wall_ms END) AS m2,
@@ -192,12 +213,16 @@ per AS (
          min(CASE WHEN g <= 0.10 THEN epoch END) AS e10, min(CASE WHEN g <= 0.10 THEN wall_ms END) AS m10,
          min(CASE WHEN g <= 0.20 THEN epoch END) AS e20, min(CASE WHEN g <= 0.20 THEN wall_ms END) AS m20,
          max(epoch) AS last_epoch
-  FROM gap GROUP BY id)
-SELECT id AS trial_id, config_id, seed, 0.01 AS target, e1 AS epoch, m1 AS wall_ms, last_epoch FROM per
-UNION ALL SELECT id, config_id, seed, 0.02, e2, m2, last_epoch FROM per
-UNION ALL SELECT id, config_id, seed, 0.05, e5, m5, last_epoch FROM per
-UNION ALL SELECT id, config_id, seed, 0.10, e10, m10, last_epoch FROM per
-UNION ALL SELECT id, config_id, seed, 0.20, e20, m20, last_epoch FROM per;
+  FROM gap GROUP BY id),
+hit AS (
+  SELECT id, config_id, seed, 0.01 AS target, e1 AS epoch, m1 AS wall_ms, last_epoch FROM per
+  UNION ALL SELECT id, config_id, seed, 0.02, e2, m2, last_epoch FROM per
+  UNION ALL SELECT id, config_id, seed, 0.05, e5, m5, last_epoch FROM per
+  UNION ALL SELECT id, config_id, seed, 0.10, e10, m10, last_epoch FROM per
+  UNION ALL SELECT id, config_id, seed, 0.20, e20, m20, last_epoch FROM per)
+SELECT e.by, e.entry, e.dataset, e.model, e.metric, h.id AS trial_id, h.config_id, h.seed,
+       h.target, h.epoch, h.wall_ms, h.last_epoch
+FROM e JOIN hit h USING (config_id);
 
 -- Dolan and Moré's performance profile of each entry (see entries): per ratio tau, the fraction
 -- of the problems the entry ran on where its epochs (by_epochs) or seconds (by_seconds) to come
@@ -205,13 +230,11 @@ UNION ALL SELECT id, config_id, seed, 0.20, e20, m20, last_epoch FROM per;
 -- problem is its mean over seeds, and counts only when every seed got there (censored runs never
 -- count); reaching it before training (epoch 0) counts as 1 epoch.
 CREATE VIEW IF NOT EXISTS performance_profile AS
-WITH hits AS MATERIALIZED (SELECT * FROM first_hits WHERE target = 0.05),
-measure AS (
-  SELECT e.by, e.entry, e.dataset, e.model, e.metric,
-         CASE WHEN count(h.epoch) = count(*) THEN max(avg(h.epoch), 1) END AS epochs,
-         CASE WHEN count(h.epoch) = count(*) THEN avg(h.wall_ms) END AS ms
-  FROM entries e JOIN hits h USING (config_id)
-  GROUP BY e.by, e.entry, e.dataset, e.model, e.metric),
+WITH measure AS (
+  SELECT by, entry, dataset, model, metric,
+         CASE WHEN count(epoch) = count(*) THEN max(avg(epoch), 1) END AS epochs,
+         CASE WHEN count(epoch) = count(*) THEN avg(wall_ms) END AS ms
+  FROM first_hits WHERE target = 0.05 GROUP BY by, entry, dataset, model, metric),
 ratio AS (
   SELECT by, entry, epochs / min(epochs) OVER w AS r_epochs, ms / min(ms) OVER w AS r_ms
   FROM measure WINDOW w AS (PARTITION BY by, dataset, model, metric)),
@@ -228,9 +251,8 @@ CREATE VIEW IF NOT EXISTS ecdf AS
 WITH hits AS MATERIALIZED (SELECT * FROM first_hits),
 budget(epoch) AS (
   SELECT 0 UNION ALL SELECT epoch + 1 FROM budget WHERE epoch < (SELECT max(last_epoch) FROM hits))
-SELECT e.by, e.entry, b.epoch, count(*) AS runs, avg(coalesce(h.epoch <= b.epoch, 0)) AS fraction
-FROM entries e JOIN hits h USING (config_id) CROSS JOIN budget b
-GROUP BY e.by, e.entry, b.epoch;
+SELECT h.by, h.entry, b.epoch, count(*) AS runs, avg(coalesce(h.epoch <= b.epoch, 0)) AS fraction
+FROM hits h CROSS JOIN budget b GROUP BY h.by, h.entry, b.epoch;
 
 -- Epochs and seconds until the validation metric first comes within 1% and 5% of the best value
 -- any finished trial reached on that dataset. A trial that never gets there is censored at its
@@ -264,19 +286,36 @@ FROM trials WHERE status IN ('diverged', 'failed', 'timeout', 'crashed');
 )SQL";
 
 // How a cell's configurations are ordered to tune it (first = chosen): some seed done before
-// none, no failed seed before a failed one, then the validation mean, best first; config_id
+// none (and then, a finished seed before none), no failed seed before a failed one, then the
+// validation mean, best first; config_id
 // breaks ties so that every reader picks the same. The views and `lossbench rank` share it.
 constexpr const char* kTuningOrder =
-    "seeds_done = 0, seeds_failed > 0, "
+    "seeds_done = 0, seeds_done + seeds_failed = 0, seeds_failed > 0, "
     "CASE WHEN higher_is_better THEN -val_mean ELSE val_mean END NULLS LAST, config_id";
 
-// The schema with the metric columns of kMetrics and the tuning order written in.
+// One row per config_id: the axis values and the seeds' counts and means, in one pass. min(id) is
+// the only min() or max(), so SQLite takes the other, bare, columns from that row: the values
+// every seed of the configuration shares, without a second pass over trials.
+constexpr const char* kConfigAggregate =
+    "SELECT config_id, min(id) AS first_id, dataset, dataset_hash, task, model, loss, loss_params,"
+    " loss_sha256, optimizer, optimizer_params, optimizer_sha256, lr, epochs, batch_size,"
+    " schedule, metric, higher_is_better, count(*) AS seeds_planned,"
+    " sum(status = 'done') AS seeds_done,"
+    " sum(status IN ('diverged', 'failed', 'timeout', 'crashed')) AS seeds_failed,"
+    " avg(CASE WHEN status = 'done' THEN final_val END) AS val_mean,"
+    " avg(CASE WHEN status = 'done' THEN final_test END) AS test_mean"
+    " FROM trials GROUP BY config_id";
+
+// The schema with the metric columns of kMetrics, the configuration aggregate and the tuning
+// order written in.
 inline std::string schema_sql() {
   std::string cols;
   for (const char* split : {"val_", "test_"})
     for (const auto& m : kMetrics) cols += std::string(split) + m.name + " REAL, ";
   std::string s = kSchemaTemplate;
   s.replace(s.find("@METRIC_COLUMNS@"), 16, cols);
+  for (size_t at; (at = s.find("@CONFIG_AGGREGATE@")) != std::string::npos;)
+    s.replace(at, 18, kConfigAggregate);
   for (size_t at; (at = s.find("@TUNING_ORDER@")) != std::string::npos;)
     s.replace(at, 14, kTuningOrder);
   return s;
