@@ -59,9 +59,9 @@ struct Fake {
   void config(const std::string& dataset, const std::string& loss, const std::string& loss_params,
               const std::string& optimizer, const std::string& optimizer_params, double lr,
               double val, const std::vector<double>& test, const std::string& metric = "rmse",
-              std::map<int, std::string> status = {}) {
-    const std::string id =
-        dataset + loss + loss_params + optimizer + optimizer_params + format_double(lr) + metric;
+              std::map<int, std::string> status = {}, int epochs = 5) {
+    const std::string id = dataset + loss + loss_params + optimizer + optimizer_params +
+                           format_double(lr) + metric + std::to_string(epochs);
     for (size_t i = 0; i < test.size(); ++i) {
       const int seed = int(i) + 1;
       std::string st = status.count(seed) ? status[seed] : std::isnan(test[i]) ? "pending" : "done";
@@ -74,8 +74,8 @@ struct Fake {
                std::to_string(next++) + "', '" + id + "', 1, '" + dataset +
                "', 'x', 'regression', 'linear', '" + loss + "', '" + loss_params + "', '" +
                optimizer + "', '" + optimizer_params + "', " + format_double(lr) + ", " +
-               std::to_string(seed) + ", 5, 16, 'constant', '" + metric + "', " +
-               (metric == "r2" ? "1" : "0") + ", '" + st + "', " +
+               std::to_string(seed) + ", " + std::to_string(epochs) + ", 16, 'constant', '" +
+               metric + "', " + (metric == "r2" ? "1" : "0") + ", '" + st + "', " +
                (done ? format_double(val) : "NULL") + ", " +
                (done ? format_double(test[i]) : "NULL") + ")");
     }
@@ -135,6 +135,10 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
            {0.95, 0.96, 0.97}, "rmse", {{2, "diverged"}});
   f.config("d", "quantile", "{}", "sgd", "{\"momentum\":0,\"nesterov\":0}", 0.1, 0.9,
            {2.0, 2.0, 2.0});
+  // log_cosh/sgd: 0.1 worse on every seed: the t statistic is undefined (sd 0), and the sign test
+  // cannot reject with 3 pairs (p = 0.25): tied.
+  f.config("d", "log_cosh", "{}", "sgd", "{\"momentum\":0,\"nesterov\":0}", 0.01, 0.6,
+           {1.1, 1.2, 1.0});
   // Another dataset, where higher is better: nothing of it leaks into d.
   f.config("e", "mse", "{}", "sgd", "{}", 0.01, 0.9, {0.8, 0.9, 0.85}, "r2");
   f.config("e", "mae", "{}", "sgd", "{}", 0.01, 0.8, {0.95, 0.93, 0.97}, "r2");
@@ -146,7 +150,7 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
         "test_ci_high", "tied_with_best", "at_grid_edge"})
     CHECK(std::count(t.columns.begin(), t.columns.end(), col) == 1);
   auto d = by_cell(leaderboard(f.db, Filter{{"d"}, {}, {}, {}}, 0));
-  REQUIRE(d.size() == 5);  // one row per (loss, optimizer), not per configuration
+  REQUIRE(d.size() == 6);  // one row per (loss, optimizer), not per configuration
 
   auto& h = d["huber/sgd"];
   CHECK(h["loss_params"] == "{\"delta\":0.5}");
@@ -162,7 +166,8 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
   CHECK(h["is_best"] == "1");
   CHECK(h["tied_with_best"] == "1");
   CHECK(h["at_grid_edge"] == "1");
-  CHECK_THAT(h["grid_edge"], Catch::Contains("lr high") && Catch::Contains("loss.delta low"));
+  // delta has 3 values and chose the lowest: an edge; lr has 2, which have no interior.
+  CHECK(h["grid_edge"] == "loss.delta low");
   CHECK_THAT(h["tuned"], Catch::Contains("delta=0.5"));
   CHECK(h["partial"] == "0");
 
@@ -173,6 +178,7 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
   CHECK(p_mae >= 0.05);
   CHECK(d["mse/sgd"]["tied_with_best"] == "0");
   CHECK(d["mae/sgd"]["tied_with_best"] == "1");
+  CHECK(d["log_cosh/sgd"]["tied_with_best"] == "1");
   CHECK(d["mse/sgd"]["at_grid_edge"] == "0");  // one lr only: no grid to be at the edge of
   CHECK(d["mse/sgd"]["grid_edge"] == "NULL");
 
@@ -201,8 +207,35 @@ TEST_CASE("the leaderboard tunes every hyperparameter per cell and says how sure
 
   // configurations: one row per configuration with its seeds.
   const auto conf = Store::query(f.db, "SELECT count(*), sum(seeds_planned) FROM configurations");
-  CHECK(conf[0][0] == "13");
-  CHECK(conf[0][1] == "39");
+  CHECK(conf[0][0] == "14");
+  CHECK(conf[0][1] == "42");
+  CHECK(leaderboard(f.db, {}, 0).rows.size() == 8);
+
+  // Another budget is another problem, with its own best; and a problem where every seed
+  // diverged has no best and no ties.
+  f.config("d", "mse", "{}", "sgd", "{\"momentum\":0,\"nesterov\":0}", 0.01, 0.6, {9, 9, 9}, "rmse",
+           {}, 50);
+  f.config("z", "mse", "{}", "sgd", "{}", 0.01, 0.6, {1, 1}, "rmse",
+           {{1, "diverged"}, {2, "diverged"}});
+  f.config("z", "mae", "{}", "sgd", "{}", 0.01, 0.6, {1, 1}, "rmse",
+           {{1, "diverged"}, {2, "diverged"}});
+  const Table all = leaderboard(f.db, {}, 0);
+  size_t bests = 0, long_budget = 0;
+  for (size_t r = 0; r < all.rows.size(); ++r) {
+    auto row = row_of(all, r);
+    if (row["dataset"] == "d") bests += row["is_best"] == "1";
+    if (row["epochs"] == "50") {
+      ++long_budget;
+      CHECK(row["is_best"] == "1");
+    }
+    if (row["dataset"] == "z") {
+      CHECK(row["is_best"] == "0");
+      CHECK(row["tied_with_best"] == "NULL");
+      CHECK(row["test_mean"] == "NULL");
+    }
+  }
+  CHECK(long_budget == 1);
+  CHECK(bests == 2);
 }
 
 TEST_CASE("rank: mean ranks, wins, Friedman, Nemenyi and Wilcoxon against the best", "[compare]") {
@@ -237,14 +270,21 @@ TEST_CASE("rank: mean ranks, wins, Friedman, Nemenyi and Wilcoxon against the be
   CHECK(g.friedman.p == Approx(fr.p));
   CHECK(g.friedman.chi2 == Approx(6.5));  // 12*4/(3*4) * (1.25^2 + 1.75^2 + 3^2) - 3*4*4
   CHECK(g.nemenyi_cd == Approx(2.343 * std::sqrt(3.0 * 4 / (6.0 * 4))).epsilon(1e-3));
+  CHECK(g.friedman.p < 0.05);  // so the post-hoc CD applies: mae is 1.75 ranks behind, beyond it
+  CHECK(g.entries[1].within_cd);
+  CHECK_FALSE(g.entries[2].within_cd);
+  CHECK(g.metric == "rmse");
   // Wilcoxon over the 12 (problem, seed) pairs, Holm over the two comparisons.
+  // Differences relative to the best's (mse's) mean on each problem.
   std::vector<double> m, h, a;
-  for (int i = 0; i < 4; ++i)
-    for (int s = 0; s < 3; ++s) {
-      m.push_back(mse[size_t(i)][size_t(s)]);
-      h.push_back(huber[size_t(i)][size_t(s)]);
-      a.push_back(mae[size_t(i)][size_t(s)]);
+  for (size_t i = 0; i < 4; ++i) {
+    const double scale = (mse[i][0] + mse[i][1] + mse[i][2]) / 3;
+    for (size_t s = 0; s < 3; ++s) {
+      m.push_back(mse[i][s] / scale);
+      h.push_back(huber[i][s] / scale);
+      a.push_back(mae[i][s] / scale);
     }
+  }
   const auto holm = stats::holm({stats::wilcoxon(h, m).p, stats::wilcoxon(a, m).p});
   CHECK(g.entries[1].p_vs_best == Approx(holm[0]));
   CHECK(g.entries[2].p_vs_best == Approx(holm[1]));

@@ -68,7 +68,8 @@ table=$("$lb" top "$db" --loss mse)
 grep -Eq '^[*=]?~' <<<"$table" || bad "partial cell not marked '~': $table"
 
 rank=$("$lb" rank "$db" --format csv) || bad "rank --format csv failed"
-[[ $(head -1 <<<"$rank") == task,loss,datasets,mean_rank,wins,p_vs_best* ]] || bad "rank csv header: $rank"
+[[ $(head -1 <<<"$rank") == task,metric,problems_ranked,loss,datasets,mean_rank,wins,p_vs_best* ]] ||
+  bad "rank csv header: $rank"
 [[ $(wc -l <<<"$rank") == 3 ]] || bad "rank csv: want 2 losses: $rank"
 rj=$("$lb" rank "$db" --by optimizer --format json) || bad "rank --by optimizer failed"
 python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d[0]["optimizer"] == "sgd", d' "$rj" ||
@@ -92,6 +93,13 @@ check_error 1 "--by: 'lr' is not one of loss, optimizer" rank "$db" --by lr
 check_error 1 "no such database" top "$work/missing.db"
 echo "not a database" >"$work/text.db"
 check_error 1 "not a lossbench results database" top "$work/text.db"
+check_error 2 "--limit: -1 is below 0" top "$db" --limit -1
+check_error 2 "one database at a time" top "$db" "$db"
+# A generator spec's own commas stay in it: this selects exactly one dataset.
+"$lb" run --datasets "linear(n=120,d=3)" --models linear --losses mse --optimizers sgd --lr 0.1 \
+  --seeds 1 --epochs 2 --quiet --db "$db" >/dev/null 2>&1 || bad "second dataset run failed"
+one=$("$lb" top "$db" --dataset "linear(n=120,d=3)" --format csv)
+[[ $(wc -l <<<"$one") == 2 ]] || bad "--dataset with a spec's commas: $one"
 
 [[ $fail == 0 ]] && echo "top_rank: all checks passed"
 exit $fail

@@ -49,19 +49,20 @@ std::string Filter::sql() const {
 Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
   Store::upgrade_for_reading(db);
   const std::string sql =
-      "WITH lb AS (SELECT *, row_number() OVER (PARTITION BY dataset, model, metric"
-      "  ORDER BY is_best DESC, seeds_done = 0, seeds_failed > 0,"
-      "           CASE WHEN higher_is_better THEN -test_mean ELSE test_mean END NULLS LAST,"
+      std::string("WITH lb AS (SELECT *, row_number() OVER (PARTITION BY ") + kProblemKey +
+      "  ORDER BY is_best DESC, test_mean IS NULL, seeds_failed > 0,"
+      "           CASE WHEN higher_is_better THEN -test_mean ELSE test_mean END,"
       "           loss, optimizer) AS place"
       "  FROM leaderboard WHERE 1" +
       filter.sql() +
       ")"
       "SELECT dataset, model, loss, loss_params, optimizer, optimizer_params, lr, metric,"
       " seeds_done, seeds_planned, val_mean, test_mean, test_sd, test_ci_low, test_ci_high,"
-      " tied_with_best, at_grid_edge, grid_edge, is_best, partial, seeds_failed,"
-      " higher_is_better, tuned, epochs, batch_size, schedule, task, config_id FROM lb" +
-      (limit ? " WHERE place <= " + std::to_string(limit) : std::string()) +
-      " ORDER BY dataset, model, metric, place";
+      " tied_with_best, at_grid_edge, grid_edge, is_best, partial, seeds_failed, seeds_pending,"
+      " higher_is_better, tuned, epochs, batch_size, schedule, task, dataset_hash, loss_sha256,"
+      " optimizer_sha256, config_id FROM lb" +
+      (limit ? " WHERE place <= " + std::to_string(limit) : std::string()) + " ORDER BY " +
+      kProblemKey + ", place";
   return Store::table(db, sql);
 }
 
@@ -84,9 +85,14 @@ RankGroup rank_group(const std::string& task, const std::vector<Problem>& all) {
     for (const auto& [name, r] : p.entries) names.insert(name);
   const std::vector<std::string> entry(names.begin(), names.end());
   const size_t k = entry.size();
+  // A problem counts when every entry has a result there and one of them finished a seed: where
+  // all diverged there is nothing to rank.
   std::vector<const Problem*> complete;
-  for (const auto& p : all)
-    if (p.entries.size() == k) complete.push_back(&p);
+  for (const auto& p : all) {
+    bool any = false;
+    for (const auto& [name, r] : p.entries) any |= std::isfinite(r.test_mean);
+    if (p.entries.size() == k && any) complete.push_back(&p);
+  }
   g.problems = complete.size();
   g.left_out = all.size() - complete.size();
   g.entries.resize(k);
@@ -101,15 +107,16 @@ RankGroup rank_group(const std::string& task, const std::vector<Problem>& all) {
     blocks.push_back(row);
     datasets.insert(p->dataset);
   }
-  std::vector<double> mean_rank(k, 0.0);
+  std::vector<double> rank_sum(k, 0.0), mean_rank(k);
   for (const auto& row : blocks) {
     const auto r = stats::average_ranks(row);
     const double low = *std::min_element(r.begin(), r.end());
     for (size_t j = 0; j < k; ++j) {
-      mean_rank[j] += r[j] / double(blocks.size());
+      rank_sum[j] += r[j];  // halves add exactly; one division keeps tied means equal
       if (r[j] == low) g.entries[j].wins += 1;
     }
   }
+  for (size_t j = 0; j < k; ++j) mean_rank[j] = rank_sum[j] / double(blocks.size());
   if (k >= 2 && blocks.size() >= 2) {
     g.friedman = stats::friedman(blocks);
     g.nemenyi_cd = stats::nemenyi_cd(k, blocks.size());
@@ -121,18 +128,22 @@ RankGroup rank_group(const std::string& task, const std::vector<Problem>& all) {
     if (mean_rank[j] < mean_rank[best]) best = j;
   }
   // Each entry against the best over (problem, seed) pairs: the seeds of a pair trained from the
-  // same initial weights on the same batches, so the pair differs only in what is compared.
+  // same initial weights on the same batches, so the pair differs only in what is compared. A
+  // difference is relative to the best's mean on its problem: an rmse of 60 on one dataset and of
+  // 14 on another must not decide the ranks by their units.
   std::vector<double> raw(k, NAN);
   for (size_t j = 0; j < k; ++j) {
     if (j == best) continue;
     std::vector<double> a, b;
     for (const Problem* p : complete) {
       const auto& mine = p->entries.at(entry[j]).by_seed;
-      const auto& theirs = p->entries.at(entry[best]).by_seed;
+      const Result& theirs = p->entries.at(entry[best]);
+      const double scale = std::fabs(theirs.test_mean);
+      if (!std::isfinite(scale) || scale == 0) continue;
       for (const auto& [seed, v] : mine)
-        if (auto it = theirs.find(seed); it != theirs.end()) {
-          a.push_back(rounded(v));
-          b.push_back(rounded(it->second));
+        if (auto it = theirs.by_seed.find(seed); it != theirs.by_seed.end()) {
+          a.push_back(v / scale);
+          b.push_back(it->second / scale);
         }
     }
     g.entries[j].pairs = a.size();
@@ -141,7 +152,9 @@ RankGroup rank_group(const std::string& task, const std::vector<Problem>& all) {
   const auto adjusted = stats::holm(raw);
   for (size_t j = 0; j < k; ++j) {
     g.entries[j].p_vs_best = adjusted[j];
-    g.entries[j].within_cd = j == best || mean_rank[j] - mean_rank[best] <= g.nemenyi_cd;
+    // Post hoc only where Friedman rejects equal ranks (Demsar 2006): otherwise none differs.
+    g.entries[j].within_cd =
+        j == best || !(g.friedman.p < 0.05) || mean_rank[j] - mean_rank[best] <= g.nemenyi_cd;
   }
   std::stable_sort(g.entries.begin(), g.entries.end(), [](const RankEntry& x, const RankEntry& y) {
     return x.mean_rank < y.mean_rank;
@@ -158,31 +171,34 @@ std::vector<RankGroup> rank(const std::string& db, const std::string& by, const 
   // Each entry's tuned configuration per problem, as the view `entries` picks it, but among the
   // leaderboard rows the filter keeps (--optimizer adam ranks losses as trained with adam).
   const std::string sql =
-      "WITH e AS (SELECT * FROM (SELECT *, row_number() OVER ("
-      "  PARTITION BY dataset, model, metric, " +
-      by + " ORDER BY " + kTuningOrder + ") AS r FROM leaderboard WHERE 1" + filter.sql() +
+      std::string("WITH e AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ") +
+      kProblemKey + ", " + by + " ORDER BY " + kTuningOrder + ") AS r FROM leaderboard WHERE 1" +
+      filter.sql() +
       ") WHERE r = 1) "
-      "SELECT e.task, e.dataset, e.model, e.metric, e.higher_is_better, e." +
+      "SELECT e.task, e.metric, e.dataset, e.dataset_hash || e.model || e.epochs || '/' ||"
+      " e.batch_size || e.schedule, e.higher_is_better, e." +
       by +
       ", e.test_mean, t.seed, t.final_test"
       " FROM e LEFT JOIN trials t ON t.config_id = e.config_id AND t.status = 'done'"
-      " ORDER BY e.task, e.dataset, e.model, e.metric";
+      " ORDER BY e.task, e.metric, e.dataset";
   const Table rows = Store::table(db, sql);
-  std::map<std::string, std::map<std::string, Problem>> tasks;  // task -> problem key -> problem
+  // (task, metric) -> problem key -> problem: ranks compare entries on one metric of one task.
+  std::map<std::pair<std::string, std::string>, std::map<std::string, Problem>> groups_of;
   for (const auto& row : rows.rows) {
     const double sign = row[4].integer ? -1.0 : 1.0;
-    Problem& p = tasks[row[0].text][row[1].text + "\n" + row[2].text + "\n" + row[3].text];
-    p.dataset = row[1].text;
+    Problem& p = groups_of[{row[0].text, row[1].text}][row[2].text + "\n" + row[3].text];
+    p.dataset = row[2].text;
     Result& r = p.entries[row[5].text];
     r.test_mean = row[6].kind == Cell::Null ? INFINITY : sign * number(row[6]);
     if (row[7].kind != Cell::Null && row[8].kind != Cell::Null)
       r.by_seed[row[7].integer] = sign * number(row[8]);
   }
   std::vector<RankGroup> groups;
-  for (const auto& [task, problems] : tasks) {
+  for (const auto& [key, problems] : groups_of) {
     std::vector<Problem> list;
-    for (const auto& [key, p] : problems) list.push_back(p);
-    groups.push_back(rank_group(task, list));
+    for (const auto& [k, p] : problems) list.push_back(p);
+    groups.push_back(rank_group(key.first, list));
+    groups.back().metric = key.second;
   }
   return groups;
 }

@@ -22,8 +22,9 @@ struct Filter {
 // between the configurations of the row's cell, at their chosen values ("delta=0.1 momentum=0.9").
 Table leaderboard(const std::string& db, const Filter& filter, size_t limit);
 
-// `lossbench rank`: per (dataset, model, metric) problem, each entry (a loss or an optimizer) at
-// its tuned configuration (the view `entries`), ranked by its test mean (1 = best, ties averaged).
+// `lossbench rank`: per problem (dataset, model, metric and budget: see the leaderboard), each
+// entry (a loss or an optimizer) at its tuned configuration (the view `entries`), ranked by its
+// test mean (1 = best, ties averaged).
 struct RankEntry {
   std::string name;
   size_t problems = 0;     // problems ranked on
@@ -33,10 +34,11 @@ struct RankEntry {
   size_t pairs = 0;        // pairs that test used
   bool within_cd = false;  // mean rank within the Nemenyi critical difference of the best
 };
-// Entries are compared within a task (regression, binary, multiclass): the losses that apply
-// differ between tasks. A problem counts only where every entry of its group has a result.
+// Entries are compared within a task (regression, binary, multiclass) and metric: the losses
+// that apply differ between tasks, and ranks on one metric say nothing of another. A problem
+// counts only where every entry of its group has a result and one of them finished a seed.
 struct RankGroup {
-  std::string task;
+  std::string task, metric;
   size_t problems = 0, left_out = 0;  // complete problems; problems missing some entry
   std::vector<RankEntry> entries;     // best mean rank first
   stats::Friedman friedman;           // over the complete problems (needs 2 entries, 2 problems)

@@ -137,8 +137,8 @@ int report(const Outcome& o, const std::string& db, const std::vector<std::strin
               << resume_command(args) << "\n";
   if (rc == 0) {
     print_leaderboard(std::cout, db, 3);
-    std::cout << "every row: lossbench top " << shell_quote(db)
-              << "; across datasets: lossbench rank " << shell_quote(db) << " --by loss\n";
+    std::cout << "every row:        lossbench top " << shell_quote(db)
+              << "\nacross datasets:  lossbench rank " << shell_quote(db) << " --by loss\n";
   }
   return rc;
 }

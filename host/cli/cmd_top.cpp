@@ -3,12 +3,15 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
+#include "cli/run_args.hpp"
 #include "util/strings.hpp"
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <set>
 
 namespace lossbench::cli {
 
@@ -24,15 +27,15 @@ struct Common {
   Format format = Format::Table;
   Filter filter() const {
     Filter f;
-    auto flat = [](const std::vector<std::string>& in) {
+    // The list rule of `run --datasets`: a spec's own commas (linear(n=200,d=8)) stay in it.
+    auto flat = [](const char* key, const std::vector<std::string>& in) {
       std::vector<std::string> out;
       for (const auto& v : in)
-        for (auto& s : split(v, ','))
-          if (!s.empty()) out.push_back(s);
+        for (auto& s : top_level_list(key, v)) out.push_back(s);
       return out;
     };
-    f.datasets = flat(datasets), f.models = flat(models);
-    f.losses = flat(losses), f.optimizers = flat(optimizers);
+    f.datasets = flat("dataset", datasets), f.models = flat("model", models);
+    f.losses = flat("loss", losses), f.optimizers = flat("optimizer", optimizers);
     return f;
   }
   bool filtered() const {
@@ -43,7 +46,7 @@ struct Common {
 void add_common(po::options_description& desc, Common& c) {
   desc.add_options()("help,h", "show this help")(
       "dataset", po::value(&c.datasets)->composing(),
-      "only datasets whose name contains TEXT (repeatable, or a comma list)")(
+      "only datasets whose name contains TEXT (repeatable, or a list as in run --datasets)")(
       "model", po::value(&c.models)->composing(), "only models whose spec contains TEXT")(
       "loss", po::value(&c.losses)->composing(), "only these losses (names)")(
       "optimizer", po::value(&c.optimizers)->composing(), "only these optimizers (names)")(
@@ -56,11 +59,13 @@ bool parse(const std::vector<std::string>& args, po::options_description& desc, 
            int& rc) {
   po::variables_map vm;
   parse_or_throw(args, desc, {"db"}, vm);
-  if (vm.count("help") || c.dbs.size() != 1) {
+  if (vm.count("help") || c.dbs.empty()) {
     std::cout << desc;
     rc = vm.count("help") ? 0 : 2;
     return false;
   }
+  if (c.dbs.size() > 1)
+    throw po::error("one database at a time, got " + std::to_string(c.dbs.size()));
   if (!std::filesystem::exists(c.dbs[0])) throw std::runtime_error(c.dbs[0] + ": no such database");
   return true;
 }
@@ -109,26 +114,43 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
     throw std::logic_error(std::string("leaderboard has no column ") + name);
   };
   const size_t dataset = col("dataset"), model = col("model"), metric = col("metric");
+  const std::vector<size_t> problem = {dataset,       col("dataset_hash"), model,          metric,
+                                       col("epochs"), col("batch_size"),   col("schedule")};
+  auto text = [](const Cell& c) {
+    return c.kind == Cell::Integer ? std::to_string(c.integer) : c.text;
+  };
   print_wrapped(out, "leaderboard of " + db +
-                         ": per dataset and model, each loss and optimizer at the configuration "
-                         "(lr and hyperparameters) with the best mean validation metric over "
-                         "seeds, reported on test");
+                         ": per dataset, model and budget, each loss and optimizer at the "
+                         "configuration (lr and hyperparameters) with the best mean validation "
+                         "metric over seeds, reported on test");
+  // A dataset whose file changed between runs is two problems: the content hash tells them apart.
+  std::map<std::string, std::set<std::string>> hashes;
+  for (const auto& r : t.rows) hashes[r[dataset].text].insert(r[col("dataset_hash")].text);
   for (size_t begin = 0; begin < t.rows.size();) {
     size_t end = begin;
     auto same = [&](size_t a, size_t b) {
-      return t.rows[a][dataset].text == t.rows[b][dataset].text &&
-             t.rows[a][model].text == t.rows[b][model].text &&
-             t.rows[a][metric].text == t.rows[b][metric].text;
+      for (size_t i : problem)
+        if (text(t.rows[a][i]) != text(t.rows[b][i])) return false;
+      return true;
     };
     while (end < t.rows.size() && same(begin, end)) ++end;
     const auto& first = t.rows[begin];
     const std::string direction =
         " | " + first[metric].text +
         (first[col("higher_is_better")].integer ? ", higher is better" : ", lower is better");
+    std::string budget =
+        " | " + text(first[col("epochs")]) + " epochs, batch " + text(first[col("batch_size")]);
+    if (first[col("schedule")].text != "constant") budget += ", " + first[col("schedule")].text;
+    std::string name = short_dataset(first[dataset].text);
+    if (hashes[first[dataset].text].size() > 1)
+      name += " (data " + first[col("dataset_hash")].text.substr(0, 8) + ")";
     out << "\n"
-        << clip(short_dataset(first[dataset].text) + " | " + first[model].text,
-                kWidth - direction.size())
-        << direction << "\n";
+        << clip(name + " | " + first[model].text, kWidth - direction.size() - budget.size())
+        << budget << direction << "\n";
+    // Two builds of one plugin in a problem are two rows: their sha256 tells them apart.
+    std::map<std::string, int> seen;
+    for (size_t r = begin; r < end; ++r)
+      ++seen[t.rows[r][col("loss")].text + "/" + t.rows[r][col("optimizer")].text];
     bool any_tuned = false;
     for (size_t r = begin; r < end; ++r) any_tuned |= !t.rows[r][col("tuned")].text.empty();
     Table view;
@@ -146,8 +168,13 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
       if (row[col("partial")].integer) marks += '~';
       if (row[col("at_grid_edge")].integer) marks += '^';
       if (row[col("seeds_failed")].integer) marks += '!';
-      std::vector<Cell> v = {Cell::of(marks), Cell::of(row[col("loss")].text),
-                             Cell::of(row[col("optimizer")].text), Cell::of(g4(row[col("lr")]))};
+      std::string loss = row[col("loss")].text, optimizer = row[col("optimizer")].text;
+      if (seen[loss + "/" + optimizer] > 1) {
+        loss += "@" + row[col("loss_sha256")].text.substr(0, 6);
+        optimizer += "@" + row[col("optimizer_sha256")].text.substr(0, 6);
+      }
+      std::vector<Cell> v = {Cell::of(marks), Cell::of(loss), Cell::of(optimizer),
+                             Cell::of(g4(row[col("lr")]))};
       if (any_tuned) v.push_back(Cell::of(clip(row[col("tuned")].text, 24)));
       v.push_back(Cell::of(std::to_string(row[col("seeds_done")].integer) + "/" +
                            std::to_string(row[col("seeds_planned")].integer)));
@@ -166,8 +193,9 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
     begin = end;
   }
   out << "\nmarks: * best test mean  = tied with the best (paired t-test over seeds, p >= 0.05)\n"
-         "       ~ partial: trials of this cell still pending  ^ chosen lr or hyperparameter at\n"
-         "       the edge of its grid (widen it)  ! some seed diverged or failed\n";
+         "       ? too few paired seeds to tell  ~ partial: trials of this cell still pending\n"
+         "       ^ chosen lr or hyperparameter at the edge of its grid of 3 or more (widen it)\n"
+         "       ! some seed diverged or failed\n";
 }
 
 }  // namespace
@@ -183,26 +211,27 @@ void print_leaderboard(std::ostream& out, const std::string& db, size_t limit) {
 int cmd_top(const std::vector<std::string>& args) {
   po::options_description desc(
       "lossbench top DB [options]\n"
-      "The leaderboard: per dataset and model, each loss and optimizer at its tuned\n"
-      "configuration (the lr and hyperparameters with the best mean validation metric over\n"
-      "seeds), with the test mean, its sample sd and 95% confidence interval over seeds, whether\n"
-      "it is tied with the best (paired t-test over seeds), and whether a tuned value is at the\n"
-      "edge of its grid. csv and json have every field; docs/schema.md defines them");
+      "The leaderboard: per problem (dataset, model and budget: epochs, batch size, schedule),\n"
+      "each loss and optimizer at its tuned configuration (the lr and hyperparameters with the\n"
+      "best mean validation metric over seeds), with the test mean, its sample sd and 95%\n"
+      "confidence interval over seeds, whether it is tied with the best (paired t-test over\n"
+      "seeds), and whether a tuned value is at the edge of its grid. csv and json have every\n"
+      "field of the leaderboard view; docs/schema.md defines them");
   Common c;
-  size_t limit = 0;
+  int limit = 0;
   add_common(desc, c);
   desc.add_options()("limit", po::value(&limit)->default_value(0),
-                     "at most N rows per dataset and model, best first (0: all)");
+                     "at most N rows per dataset, model and budget, best first (0: all)");
   int rc = 0;
   if (!parse(args, desc, c, rc)) return rc;
+  if (limit < 0) throw po::error("--limit: " + std::to_string(limit) + " is below 0");
   const Format format = c.format;
-  const Table t = leaderboard(c.dbs[0], c.filter(), limit);
-  if (t.rows.empty()) {
-    if (c.filtered()) throw std::runtime_error("no leaderboard row matches the filter");
-    if (format == Format::Table) {
-      std::cout << c.dbs[0] << ": no finished trial yet\n";
-      return 0;
-    }
+  const Table t = leaderboard(c.dbs[0], c.filter(), size_t(limit));
+  if (t.rows.empty() && c.filtered() && !leaderboard(c.dbs[0], {}, 1).rows.empty())
+    throw std::runtime_error("no leaderboard row matches the filter");
+  if (t.rows.empty() && format == Format::Table) {
+    std::cout << c.dbs[0] << ": no finished trial yet\n";
+    return 0;
   }
   if (format == Format::Table)
     print_leaderboard_table(std::cout, t, c.dbs[0]);
@@ -214,11 +243,12 @@ int cmd_top(const std::vector<std::string>& args) {
 int cmd_rank(const std::vector<std::string>& args) {
   po::options_description desc(
       "lossbench rank DB [options]\n"
-      "Which loss (or optimizer) is best across datasets: per problem (dataset and model),\n"
+      "Which loss (or optimizer) is best across datasets: per problem (dataset, model, budget),\n"
       "each entry at its tuned configuration is ranked by its test mean (1 = best, ties\n"
-      "averaged); entries are compared within a task. Reports the mean rank, wins, the\n"
-      "Friedman test, the Nemenyi critical difference (Demsar 2006) and, against the best,\n"
-      "a Wilcoxon signed-rank test over (problem, seed) pairs, Holm-adjusted");
+      "averaged); entries are compared within a task and metric. Reports the mean rank, wins,\n"
+      "the Friedman test, the Nemenyi critical difference (Demsar 2006) and, against the best,\n"
+      "a Wilcoxon signed-rank test over (problem, seed) pairs of relative differences,\n"
+      "Holm-adjusted. csv and json: one row per entry; docs/schema.md defines the fields");
   Common c;
   std::string by = "loss";
   add_common(desc, c);
@@ -231,17 +261,16 @@ int cmd_rank(const std::vector<std::string>& args) {
     throw std::runtime_error("no leaderboard row matches the filter");
   if (format != Format::Table) {
     Table t;
-    t.columns = {"task",          by,           "datasets",  "mean_rank", "wins",
-                 "p_vs_best",     "pairs",      "within_cd", "problems",  "left_out",
-                 "friedman_chi2", "friedman_p", "nemenyi_cd"};
+    t.columns = {"task",      "metric",        "problems_ranked", by,          "datasets",
+                 "mean_rank", "wins",          "p_vs_best",       "pairs",     "within_cd",
+                 "left_out",  "friedman_chi2", "friedman_p",      "nemenyi_cd"};
     for (const auto& g : groups)
       for (const auto& e : g.entries)
-        t.rows.push_back({Cell::of(g.task), Cell::of(e.name), Cell::of(int64_t(e.problems)),
-                          Cell::of(e.mean_rank), Cell::of(int64_t(e.wins)), Cell::of(e.p_vs_best),
-                          Cell::of(int64_t(e.pairs)), Cell::of(int64_t(e.within_cd)),
-                          Cell::of(int64_t(g.problems)), Cell::of(int64_t(g.left_out)),
-                          Cell::of(g.friedman.chi2), Cell::of(g.friedman.p),
-                          Cell::of(g.nemenyi_cd)});
+        t.rows.push_back(
+            {Cell::of(g.task), Cell::of(g.metric), Cell::of(g.problems), Cell::of(e.name),
+             Cell::of(e.problems), Cell::of(e.mean_rank), Cell::of(e.wins), Cell::of(e.p_vs_best),
+             Cell::of(e.pairs), Cell::of(int64_t(e.within_cd)), Cell::of(g.left_out),
+             Cell::of(g.friedman.chi2), Cell::of(g.friedman.p), Cell::of(g.nemenyi_cd)});
     write_table(std::cout, t, format);
     return 0;
   }
@@ -250,21 +279,22 @@ int cmd_rank(const std::vector<std::string>& args) {
     return 0;
   }
   const std::string plural = by == "loss" ? "losses" : "optimizers";
-  print_wrapped(std::cout,
-                "ranks of " + plural + " in " + c.dbs[0] +
-                    ": per problem (dataset and model), each at its tuned configuration, "
-                    "ranked by test mean (1 = best)");
+  print_wrapped(std::cout, "ranks of " + plural + " in " + c.dbs[0] +
+                               ": per problem (dataset, model and budget), each at its tuned "
+                               "configuration, ranked by test mean (1 = best)");
   for (const auto& g : groups) {
-    char head[200];
+    char head[300];
+    const std::string what = g.task + ", " + g.metric + ": " + std::to_string(g.problems) +
+                             (g.problems == 1 ? " problem, " : " problems, ") +
+                             std::to_string(g.entries.size()) + " " +
+                             (g.entries.size() == 1 ? by : plural);
     if (std::isfinite(g.friedman.p))
       std::snprintf(head, sizeof head,
-                    "%s: %zu problem(s), %zu %s; Friedman p = %.3g (chi2 %.3g); Nemenyi CD = %.3g",
-                    g.task.c_str(), g.problems, g.entries.size(), plural.c_str(), g.friedman.p,
-                    g.friedman.chi2, g.nemenyi_cd);
+                    "%s\n  Friedman p = %.3g (chi2 %.3g, the chi-square approximation); Nemenyi "
+                    "CD = %.3g",
+                    what.c_str(), g.friedman.p, g.friedman.chi2, g.nemenyi_cd);
     else
-      std::snprintf(head, sizeof head,
-                    "%s: %zu problem(s), %zu %s; no Friedman test (needs 2 of each)",
-                    g.task.c_str(), g.problems, g.entries.size(), plural.c_str());
+      std::snprintf(head, sizeof head, "%s; no Friedman test (needs 2 of each)", what.c_str());
     std::cout << "\n" << head << "\n";
     Table view;
     view.columns = {"", by, "datasets", "mean_rank", "wins", "p_vs_best"};
@@ -286,9 +316,10 @@ int cmd_rank(const std::vector<std::string>& args) {
       std::cout << "(" << g.left_out << " problem" << (g.left_out == 1 ? "" : "s")
                 << " left out: not every one of these " << plural << " has a result there)\n";
   }
-  std::cout << "\nmarks: * best mean rank  | mean rank within the Nemenyi critical difference of "
-               "the best\np_vs_best: Wilcoxon signed-rank test against the best over (problem, "
-               "seed) pairs, Holm-adjusted\n";
+  std::cout << "\nmarks: * best mean rank  | not significantly worse: Friedman does not reject\n"
+               "       equal ranks, or the mean rank is within the Nemenyi critical difference\n"
+               "p_vs_best: Wilcoxon signed-rank test against the best over (problem, seed) pairs\n"
+               "of differences relative to the best's mean on the problem, Holm-adjusted\n";
   return 0;
 }
 

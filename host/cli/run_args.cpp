@@ -84,38 +84,6 @@ std::vector<std::string> unique_texts(const std::string& key, const std::vector<
   return unique_values(key, v, v, std::equal_to<std::string>(), notes);
 }
 
-// Models are separated by ';' because an mlp(...) spec holds commas; datasets likewise split on
-// top-level commas only. Text in double quotes is literal and the quotes are dropped, so a path
-// may hold ',', ';' and parentheses: csv:"/data/a,b (1).csv"?target=y.
-std::vector<std::string> top_level_list(const std::string& key, const std::string& v) {
-  std::vector<std::string> out;
-  int depth = 0;
-  bool quoted = false;
-  std::string cur;
-  for (char ch : v) {
-    if (ch == '"') {
-      quoted = !quoted;
-      continue;
-    }
-    if (!quoted && ch == '(') ++depth;
-    if (!quoted && ch == ')' && --depth < 0)
-      throw po::error("option '" + key + "': unbalanced ')' in '" + v +
-                      "' (quote a path that holds one: csv:\"/path/a).csv\")");
-    if (!quoted && (ch == ',' || ch == ';') && depth == 0) {
-      out.push_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += ch;
-    }
-  }
-  if (quoted) throw po::error("option '" + key + "': unclosed '\"' in '" + v + "'");
-  if (depth > 0) throw po::error("option '" + key + "': unclosed '(' in '" + v + "'");
-  out.push_back(trim(cur));
-  for (const auto& p : out)
-    if (p.empty()) throw po::error("option '" + key + "': empty item in '" + v + "'");
-  return out;
-}
-
 // The INI file as text for Boost's parser, after what it cannot see or say: a UTF-8 byte order
 // mark (editors on Windows write one; it would become part of the first key), `;` comments (Boost
 // knows only `#`), a malformed line (Boost names no line) and a key given twice in one section
@@ -417,6 +385,38 @@ void set_isolation(const po::variables_map& vm, RunArgs& ra) {
 }
 
 }  // namespace
+
+// Models are separated by ';' because an mlp(...) spec holds commas; datasets likewise split on
+// top-level commas only. Text in double quotes is literal and the quotes are dropped, so a path
+// may hold ',', ';' and parentheses: csv:"/data/a,b (1).csv"?target=y.
+std::vector<std::string> top_level_list(const std::string& key, const std::string& v) {
+  std::vector<std::string> out;
+  int depth = 0;
+  bool quoted = false;
+  std::string cur;
+  for (char ch : v) {
+    if (ch == '"') {
+      quoted = !quoted;
+      continue;
+    }
+    if (!quoted && ch == '(') ++depth;
+    if (!quoted && ch == ')' && --depth < 0)
+      throw po::error("option '" + key + "': unbalanced ')' in '" + v +
+                      "' (quote a path that holds one: csv:\"/path/a).csv\")");
+    if (!quoted && (ch == ',' || ch == ';') && depth == 0) {
+      out.push_back(trim(cur));
+      cur.clear();
+    } else {
+      cur += ch;
+    }
+  }
+  if (quoted) throw po::error("option '" + key + "': unclosed '\"' in '" + v + "'");
+  if (depth > 0) throw po::error("option '" + key + "': unclosed '(' in '" + v + "'");
+  out.push_back(trim(cur));
+  for (const auto& p : out)
+    if (p.empty()) throw po::error("option '" + key + "': empty item in '" + v + "'");
+  return out;
+}
 
 RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   const RunOptionsDesc d;

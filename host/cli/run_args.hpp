@@ -26,6 +26,11 @@ struct RunArgs {
 
 // Parses `lossbench run` arguments (and the --config INI file they name). Throws
 // boost::program_options::error naming the option or key; sets help and prints it for --help.
+// A --datasets or --models value as a list: split on commas and semicolons outside parentheses
+// and double quotes (dropped), so mlp(hidden=8,activation=tanh) and csv:"/a,b.csv" stay whole.
+// key names the option in errors.
+std::vector<std::string> top_level_list(const std::string& key, const std::string& v);
+
 RunArgs parse_run(const std::vector<std::string>& args, bool& help);
 
 // `lossbench run ARGS` as a line bash accepts as it is, without --force, for resuming.

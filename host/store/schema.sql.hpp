@@ -72,26 +72,30 @@ SELECT config_id, dataset, dataset_hash, task, model, loss, loss_params, loss_sh
        test_mean + q * test_sd / sqrt(seeds_done) AS test_ci_high
 FROM stats;
 
--- The DeepOBS protocol over configurations: per dataset, model, loss and optimizer (a cell),
--- the configuration (lr and every hyperparameter) whose mean final validation metric over
--- seeds is best, reported on test. Configurations where a seed diverged or failed rank after
--- those where none did. partial: some trial of the cell has not finished, so the choice may
--- still change. tied_with_best: not significantly different from the (dataset, model) best at
--- the 0.05 level by a two-sided paired t-test over seeds (the seeds of a pair share initial
--- weights and batch order); NULL with fewer than 2 paired seeds. grid_edge names the tuned axes
--- whose chosen value is the smallest or largest swept (a 0/1 switch is no grid).
+-- The DeepOBS protocol over configurations. A problem is a dataset (name and content), a model,
+-- a metric and a training budget (epochs, batch size, schedule): results of different budgets or
+-- data are never compared. A cell is a problem and a loss and optimizer (name and build). Per
+-- cell, the configuration (lr and every swept hyperparameter) whose mean final validation
+-- metric over seeds is best, reported on test; configurations where a seed diverged or failed
+-- rank after those where none did. partial: some trial of the cell has not finished, so the
+-- choice may still change. is_best: the best test mean of its problem. tied_with_best: not
+-- significantly different from it at the 0.05 level by a two-sided paired t-test over the seeds
+-- both finished (the seeds of a pair share initial weights and batch order); when every pair
+-- differs by the same amount the t statistic is undefined and the sign test decides (up to 5
+-- pairs cannot reach 0.05); NULL with fewer than 2 pairs. grid_edge names the tuned axes of
+-- three or more values whose chosen value is the smallest or largest swept.
 CREATE VIEW IF NOT EXISTS leaderboard AS
 WITH conf AS MATERIALIZED (
   @CONFIG_AGGREGATE@),
 ranked AS (
-  SELECT c.*, row_number() OVER (PARTITION BY dataset, model, loss, optimizer, metric
-           ORDER BY @TUNING_ORDER@) AS r
-  FROM conf c),
+  SELECT c.*, row_number() OVER (PARTITION BY @CELL@ ORDER BY @TUNING_ORDER@) AS r FROM conf c),
 -- The first in tuning order has a finished seed unless none of its cell has: such a cell waits.
 tuned AS MATERIALIZED (SELECT * FROM ranked WHERE r = 1 AND seeds_done + seeds_failed > 0),
 unfinished AS MATERIALIZED (
-  SELECT DISTINCT dataset, model, loss, optimizer, metric FROM trials
-  WHERE status IN ('pending', 'running')),
+  SELECT DISTINCT dataset, dataset_hash, model, metric, epochs, batch_size, schedule, loss,
+         coalesce(loss_sha256, '') AS loss_sha256, optimizer,
+         coalesce(optimizer_sha256, '') AS optimizer_sha256
+  FROM trials WHERE status IN ('pending', 'running')),
 -- The spread only for the tuned configurations, through the config_id index (CROSS JOIN keeps
 -- SQLite from walking every finished trial through the status index instead).
 spread AS (
@@ -101,20 +105,18 @@ spread AS (
 stat AS MATERIALIZED (
   SELECT t.*, CASE WHEN t.seeds_done > 1 THEN sqrt(s.ss / (t.seeds_done - 1)) END AS test_sd,
          coalesce((SELECT q975 FROM student_t WHERE df = t.seeds_done - 1), 1.959964) AS q,
-         EXISTS (SELECT 1 FROM unfinished u WHERE u.dataset = t.dataset AND u.model = t.model
-                 AND u.loss = t.loss AND u.optimizer = t.optimizer AND u.metric = t.metric)
-           AS partial
-  FROM tuned t LEFT JOIN spread s USING (config_id)),
+         u.dataset IS NOT NULL AS partial
+  FROM tuned t LEFT JOIN spread s USING (config_id) LEFT JOIN unfinished u USING (@CELL@)),
 best AS (
-  SELECT dataset, model, metric, config_id AS best_id FROM (
-    SELECT dataset, model, metric, config_id, row_number() OVER (PARTITION BY dataset, model, metric
-             ORDER BY seeds_done = 0, seeds_failed > 0,
-                      CASE WHEN higher_is_better THEN -test_mean ELSE test_mean END NULLS LAST,
-                      config_id) AS r
-    FROM tuned) WHERE r = 1),
+  SELECT @PROBLEM@, config_id AS best_id FROM (
+    SELECT *, row_number() OVER (PARTITION BY @PROBLEM@
+             ORDER BY seeds_failed > 0,
+                      CASE WHEN higher_is_better THEN -test_mean ELSE test_mean END, config_id)
+             AS place
+    FROM tuned WHERE test_mean IS NOT NULL) WHERE place = 1),
 diffs AS MATERIALIZED (
   SELECT t.config_id, a.final_test - b.final_test AS d
-  FROM tuned t JOIN best USING (dataset, model, metric)
+  FROM tuned t JOIN best USING (@PROBLEM@)
   CROSS JOIN trials a ON a.config_id = t.config_id AND +a.status = 'done'
   CROSS JOIN trials b ON b.config_id = best.best_id AND b.seed = a.seed AND +b.status = 'done'),
 paired AS (SELECT config_id, count(*) AS n, avg(d) AS md FROM diffs GROUP BY config_id),
@@ -123,85 +125,83 @@ paired_sd AS (
   FROM diffs d JOIN paired p USING (config_id) WHERE p.n > 1 GROUP BY d.config_id),
 -- Every swept axis of a cell (more than one value): lr and each hyperparameter.
 axes AS (
-  SELECT dataset, model, loss, optimizer, metric, axis, min(v) AS lo, max(v) AS hi,
-         count(DISTINCT v) = 2 AND min(v) = 0 AND max(v) = 1 AS switch
+  SELECT @CELL@, axis, min(v) AS lo, max(v) AS hi, count(DISTINCT v) AS n
   FROM (
-    SELECT dataset, model, loss, optimizer, metric, 'lr' AS axis, lr AS v FROM conf
+    SELECT @CELL@, 'lr' AS axis, lr AS v FROM conf
     UNION ALL
-    SELECT c.dataset, c.model, c.loss, c.optimizer, c.metric, 'loss.' || j.key, j.value
-    FROM conf c, json_each(c.loss_params) j
+    SELECT @CELL@, 'loss.' || j.key, j.value FROM conf, json_each(conf.loss_params) j
     UNION ALL
-    SELECT c.dataset, c.model, c.loss, c.optimizer, c.metric, 'optimizer.' || j.key, j.value
-    FROM conf c, json_each(c.optimizer_params) j)
-  GROUP BY dataset, model, loss, optimizer, metric, axis HAVING count(DISTINCT v) > 1),
+    SELECT @CELL@, 'optimizer.' || j.key, j.value FROM conf, json_each(conf.optimizer_params) j)
+  GROUP BY @CELL@, axis HAVING count(DISTINCT v) > 1),
 chosen AS (
-  SELECT t.config_id, x.axis, v.v, x.lo, x.hi, x.switch FROM tuned t
+  SELECT t.config_id, x.axis, v.v, x.lo, x.hi, x.n FROM tuned t
   JOIN (SELECT config_id, 'lr' AS axis, lr AS v FROM tuned
-        UNION ALL SELECT t.config_id, 'loss.' || j.key, j.value FROM tuned t, json_each(t.loss_params) j
-        UNION ALL SELECT t.config_id, 'optimizer.' || j.key, j.value
-                  FROM tuned t, json_each(t.optimizer_params) j) v USING (config_id)
-  JOIN axes x ON x.dataset = t.dataset AND x.model = t.model AND x.loss = t.loss
-              AND x.optimizer = t.optimizer AND x.metric = t.metric AND x.axis = v.axis),
+        UNION ALL SELECT config_id, 'loss.' || j.key, j.value FROM tuned, json_each(tuned.loss_params) j
+        UNION ALL SELECT config_id, 'optimizer.' || j.key, j.value
+                  FROM tuned, json_each(tuned.optimizer_params) j) v USING (config_id)
+  JOIN axes x USING (@CELL@, axis)),
+-- Two values have no interior (every choice would be an edge), so an edge needs three.
 edges AS (
   SELECT config_id,
-         group_concat(CASE WHEN NOT switch AND v = lo THEN axis || ' low'
-                           WHEN NOT switch AND v = hi THEN axis || ' high' END, ', ') AS grid_edge,
-         group_concat(CASE WHEN axis != 'lr' THEN substr(axis, instr(axis, '.') + 1) || '=' || v END,
+         group_concat(CASE WHEN n >= 3 AND v = lo THEN axis || ' low'
+                           WHEN n >= 3 AND v = hi THEN axis || ' high' END, ', ') AS grid_edge,
+         group_concat(CASE WHEN axis != 'lr'
+                           THEN substr(axis, instr(axis, '.') + 1) || '=' || printf('%.6g', v) END,
                       ' ') AS tuned
   FROM chosen GROUP BY config_id)
 SELECT t.dataset, t.model, t.loss, t.loss_params, t.optimizer, t.optimizer_params, t.lr, t.epochs,
-       t.metric, t.higher_is_better, t.seeds_done, t.seeds_planned, t.seeds_failed, t.partial,
+       t.metric, t.higher_is_better, t.seeds_done, t.seeds_planned, t.seeds_failed,
+       t.seeds_planned - t.seeds_done - t.seeds_failed AS seeds_pending, t.partial,
        t.val_mean, t.test_mean, t.test_sd,
        t.test_mean - t.q * t.test_sd / sqrt(t.seeds_done) AS test_ci_low,
        t.test_mean + t.q * t.test_sd / sqrt(t.seeds_done) AS test_ci_high,
-       t.config_id = b.best_id AS is_best,
+       coalesce(t.config_id = b.best_id, 0) AS is_best,
        CASE WHEN t.config_id = b.best_id THEN 1
+            WHEN b.best_id IS NULL THEN NULL
             WHEN t.seeds_done = 0 OR t.seeds_failed > 0 THEN 0
             WHEN p.n IS NULL OR p.n < 2 THEN NULL
-            WHEN ps.sd = 0 THEN p.md = 0
+            WHEN ps.sd <= 1e-9 * abs(p.md) THEN p.md = 0 OR p.n <= 5
             ELSE abs(p.md) / (ps.sd / sqrt(p.n)) <
                  coalesce((SELECT q975 FROM student_t WHERE df = p.n - 1), 1.959964)
        END AS tied_with_best,
-       coalesce(e.grid_edge IS NOT NULL, 0) AS at_grid_edge, e.grid_edge, e.tuned,
+       e.grid_edge IS NOT NULL AS at_grid_edge, e.grid_edge, e.tuned,
        t.task, t.batch_size, t.schedule, t.config_id, t.dataset_hash, t.loss_sha256,
        t.optimizer_sha256
-FROM stat t JOIN best b USING (dataset, model, metric)
+FROM stat t LEFT JOIN best b USING (@PROBLEM@)
 LEFT JOIN paired p USING (config_id) LEFT JOIN paired_sd ps USING (config_id)
 LEFT JOIN edges e USING (config_id);
 
--- Per problem (dataset, model, metric), the tuned configuration of each loss (by = 'loss',
--- tuned over optimizers too) and of each optimizer (by = 'optimizer'): what `lossbench rank`,
+-- Per problem (see leaderboard), the tuned configuration of each loss (by = 'loss', tuned over
+-- optimizers too) and of each optimizer (by = 'optimizer'): what `lossbench rank`,
 -- performance_profile and ecdf compare.
 CREATE VIEW IF NOT EXISTS entries AS
 WITH lb AS MATERIALIZED (SELECT * FROM leaderboard)
-SELECT by, entry, dataset, model, metric, higher_is_better, task, config_id, seeds_done,
-       seeds_failed, val_mean, test_mean FROM (
+SELECT by, entry, dataset, dataset_hash, model, metric, epochs, batch_size, schedule,
+       higher_is_better, task, config_id, seeds_done, seeds_failed, val_mean, test_mean FROM (
   SELECT 'loss' AS by, loss AS entry, *, row_number() OVER (
-           PARTITION BY dataset, model, metric, loss
-           ORDER BY @TUNING_ORDER@) AS r
+           PARTITION BY @PROBLEM@, loss ORDER BY @TUNING_ORDER@) AS r
   FROM lb
   UNION ALL
   SELECT 'optimizer', optimizer, *, row_number() OVER (
-           PARTITION BY dataset, model, metric, optimizer
-           ORDER BY @TUNING_ORDER@)
+           PARTITION BY @PROBLEM@, optimizer ORDER BY @TUNING_ORDER@)
   FROM lb) WHERE r = 1;
 
 -- Per entry (see entries) and finished trial of its configuration, the first epoch (and
 -- wall-clock ms) at which the trial's validation metric came within 1, 2, 5, 10 and 20% of the
--- best value any finished trial reached on the problem (dataset, model, metric). NULL: never
--- (censored). A configuration that is the entry of its loss and of its optimizer appears twice.
+-- best value any finished trial reached on the problem. NULL: never (censored). A configuration
+-- that is the entry of its loss and of its optimizer appears twice.
 CREATE VIEW IF NOT EXISTS first_hits AS
 WITH e AS MATERIALIZED (SELECT * FROM entries),
 best AS (
-  SELECT dataset, model, metric,
+  SELECT @PROBLEM@,
          CASE WHEN max(higher_is_better) THEN max(best_val) ELSE min(best_val) END AS best
-  FROM trials WHERE status = 'done' GROUP BY dataset, model, metric),
+  FROM trials WHERE status = 'done' GROUP BY @PROBLEM@),
 gap AS (
   SELECT t.id, t.config_id, t.seed,
          CASE WHEN t.higher_is_better THEN b.best - c.val_metric ELSE c.val_metric - b.best END
            / abs(b.best) AS g, c.epoch, c.wall_ms
-  FROM (SELECT DISTINCT config_id, dataset, model, metric FROM e) ids
-  JOIN best b USING (dataset, model, metric)
+  FROM (SELECT DISTINCT config_id, @PROBLEM@ FROM e) ids
+  JOIN best b USING (@PROBLEM@)
   CROSS JOIN trials t ON t.config_id = ids.config_id
   JOIN curves c ON c.trial_id = t.id
   WHERE t.status NOT IN ('pending', 'running') AND c.val_metric IS NOT NULL),
@@ -220,8 +220,9 @@ hit AS (
   UNION ALL SELECT id, config_id, seed, 0.05, e5, m5, last_epoch FROM per
   UNION ALL SELECT id, config_id, seed, 0.10, e10, m10, last_epoch FROM per
   UNION ALL SELECT id, config_id, seed, 0.20, e20, m20, last_epoch FROM per)
-SELECT e.by, e.entry, e.dataset, e.model, e.metric, h.id AS trial_id, h.config_id, h.seed,
-       h.target, h.epoch, h.wall_ms, h.last_epoch
+SELECT e.by, e.entry, e.dataset, e.dataset_hash, e.model, e.metric, e.epochs, e.batch_size,
+       e.schedule, h.id AS trial_id, h.config_id, h.seed, h.target, h.epoch, h.wall_ms,
+       h.last_epoch
 FROM e JOIN hit h USING (config_id);
 
 -- Dolan and Moré's performance profile of each entry (see entries): per ratio tau, the fraction
@@ -231,13 +232,13 @@ FROM e JOIN hit h USING (config_id);
 -- count); reaching it before training (epoch 0) counts as 1 epoch.
 CREATE VIEW IF NOT EXISTS performance_profile AS
 WITH measure AS (
-  SELECT by, entry, dataset, model, metric,
-         CASE WHEN count(epoch) = count(*) THEN max(avg(epoch), 1) END AS epochs,
+  SELECT by, entry, @PROBLEM@,
+         CASE WHEN count(epoch) = count(*) THEN max(avg(epoch), 1) END AS to_target,
          CASE WHEN count(epoch) = count(*) THEN avg(wall_ms) END AS ms
-  FROM first_hits WHERE target = 0.05 GROUP BY by, entry, dataset, model, metric),
+  FROM first_hits WHERE target = 0.05 GROUP BY by, entry, @PROBLEM@),
 ratio AS (
-  SELECT by, entry, epochs / min(epochs) OVER w AS r_epochs, ms / min(ms) OVER w AS r_ms
-  FROM measure WINDOW w AS (PARTITION BY by, dataset, model, metric)),
+  SELECT by, entry, to_target / min(to_target) OVER w AS r_epochs, ms / min(ms) OVER w AS r_ms
+  FROM measure WINDOW w AS (PARTITION BY by, @PROBLEM@)),
 taus(tau) AS (VALUES (1.0), (1.25), (1.5), (2.0), (3.0), (5.0), (10.0), (20.0), (50.0), (100.0))
 SELECT r.by, r.entry, taus.tau, count(*) AS problems,
        avg(coalesce(r.r_epochs <= taus.tau, 0)) AS by_epochs,
@@ -296,9 +297,11 @@ constexpr const char* kTuningOrder =
 // One row per config_id: the axis values and the seeds' counts and means, in one pass. min(id) is
 // the only min() or max(), so SQLite takes the other, bare, columns from that row: the values
 // every seed of the configuration shares, without a second pass over trials.
+// A build unknown (a row from schema version 2) is '' rather than NULL, so that keys match.
 constexpr const char* kConfigAggregate =
     "SELECT config_id, min(id) AS first_id, dataset, dataset_hash, task, model, loss, loss_params,"
-    " loss_sha256, optimizer, optimizer_params, optimizer_sha256, lr, epochs, batch_size,"
+    " coalesce(loss_sha256, '') AS loss_sha256, optimizer, optimizer_params,"
+    " coalesce(optimizer_sha256, '') AS optimizer_sha256, lr, epochs, batch_size,"
     " schedule, metric, higher_is_better, count(*) AS seeds_planned,"
     " sum(status = 'done') AS seeds_done,"
     " sum(status IN ('diverged', 'failed', 'timeout', 'crashed')) AS seeds_failed,"
@@ -306,8 +309,15 @@ constexpr const char* kConfigAggregate =
     " avg(CASE WHEN status = 'done' THEN final_test END) AS test_mean"
     " FROM trials GROUP BY config_id";
 
-// The schema with the metric columns of kMetrics, the configuration aggregate and the tuning
-// order written in.
+// What results are compared within (a problem) and what is tuned (a cell): see the leaderboard.
+constexpr const char* kProblemKey =
+    "dataset, dataset_hash, model, metric, epochs, batch_size, schedule";
+constexpr const char* kCellKey =
+    "dataset, dataset_hash, model, metric, epochs, batch_size, schedule, loss, loss_sha256, "
+    "optimizer, optimizer_sha256";
+
+// The schema with the metric columns of kMetrics, the configuration aggregate, the keys and the
+// tuning order written in.
 inline std::string schema_sql() {
   std::string cols;
   for (const char* split : {"val_", "test_"})
@@ -316,6 +326,8 @@ inline std::string schema_sql() {
   s.replace(s.find("@METRIC_COLUMNS@"), 16, cols);
   for (size_t at; (at = s.find("@CONFIG_AGGREGATE@")) != std::string::npos;)
     s.replace(at, 18, kConfigAggregate);
+  for (size_t at; (at = s.find("@CELL@")) != std::string::npos;) s.replace(at, 6, kCellKey);
+  for (size_t at; (at = s.find("@PROBLEM@")) != std::string::npos;) s.replace(at, 9, kProblemKey);
   for (size_t at; (at = s.find("@TUNING_ORDER@")) != std::string::npos;)
     s.replace(at, 14, kTuningOrder);
   return s;
