@@ -171,12 +171,11 @@ std::vector<RankGroup> rank(const std::string& db, const std::string& by, const 
   // Each entry's tuned configuration per problem, as the view `entries` picks it, but among the
   // leaderboard rows the filter keeps (--optimizer adam ranks losses as trained with adam).
   const std::string sql =
-      std::string("WITH e AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ") +
-      kProblemKey + ", " + by + " ORDER BY " + kTuningOrder + ") AS r FROM leaderboard WHERE 1" +
-      filter.sql() +
-      ") WHERE r = 1) "
-      "SELECT e.task, e.metric, e.dataset, e.dataset_hash || e.model || e.epochs || '/' ||"
-      " e.batch_size || e.schedule, e.higher_is_better, e." +
+      "WITH " + tuned_ctes() + ", e AS (SELECT * FROM (SELECT *, row_number() OVER (" +
+      "PARTITION BY problem_key, " + by + " ORDER BY " + kTuningOrder +
+      ") AS place FROM tuned WHERE 1" + filter.sql() +
+      ") WHERE place = 1) "
+      "SELECT e.task, e.metric, e.dataset, e.problem_key, e.higher_is_better, e." +
       by +
       ", e.test_mean, t.seed, t.final_test"
       " FROM e LEFT JOIN trials t ON t.config_id = e.config_id AND t.status = 'done'"

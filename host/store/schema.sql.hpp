@@ -85,17 +85,9 @@ FROM stats;
 -- pairs cannot reach 0.05); NULL with fewer than 2 pairs. grid_edge names the tuned axes of
 -- three or more values whose chosen value is the smallest or largest swept.
 CREATE VIEW IF NOT EXISTS leaderboard AS
-WITH conf AS MATERIALIZED (
-  @CONFIG_AGGREGATE@),
-ranked AS (
-  SELECT c.*, row_number() OVER (PARTITION BY @CELL@ ORDER BY @TUNING_ORDER@) AS r FROM conf c),
--- The first in tuning order has a finished seed unless none of its cell has: such a cell waits.
-tuned AS MATERIALIZED (SELECT * FROM ranked WHERE r = 1 AND seeds_done + seeds_failed > 0),
+WITH @TUNED_CTES@,
 unfinished AS MATERIALIZED (
-  SELECT DISTINCT dataset, dataset_hash, model, metric, epochs, batch_size, schedule, loss,
-         coalesce(loss_sha256, '') AS loss_sha256, optimizer,
-         coalesce(optimizer_sha256, '') AS optimizer_sha256
-  FROM trials WHERE status IN ('pending', 'running')),
+  SELECT DISTINCT @CELL_EXPR@ AS cell_key FROM trials WHERE status IN ('pending', 'running')),
 -- The spread only for the tuned configurations, through the config_id index (CROSS JOIN keeps
 -- SQLite from walking every finished trial through the status index instead).
 spread AS (
@@ -105,18 +97,18 @@ spread AS (
 stat AS MATERIALIZED (
   SELECT t.*, CASE WHEN t.seeds_done > 1 THEN sqrt(s.ss / (t.seeds_done - 1)) END AS test_sd,
          coalesce((SELECT q975 FROM student_t WHERE df = t.seeds_done - 1), 1.959964) AS q,
-         u.dataset IS NOT NULL AS partial
-  FROM tuned t LEFT JOIN spread s USING (config_id) LEFT JOIN unfinished u USING (@CELL@)),
+         u.cell_key IS NOT NULL AS partial
+  FROM tuned t LEFT JOIN spread s USING (config_id) LEFT JOIN unfinished u USING (cell_key)),
 best AS (
-  SELECT @PROBLEM@, config_id AS best_id FROM (
-    SELECT *, row_number() OVER (PARTITION BY @PROBLEM@
+  SELECT problem_key, config_id AS best_id FROM (
+    SELECT *, row_number() OVER (PARTITION BY problem_key
              ORDER BY seeds_failed > 0,
                       CASE WHEN higher_is_better THEN -test_mean ELSE test_mean END, config_id)
              AS place
     FROM tuned WHERE test_mean IS NOT NULL) WHERE place = 1),
 diffs AS MATERIALIZED (
   SELECT t.config_id, a.final_test - b.final_test AS d
-  FROM tuned t JOIN best USING (@PROBLEM@)
+  FROM tuned t JOIN best USING (problem_key)
   CROSS JOIN trials a ON a.config_id = t.config_id AND +a.status = 'done'
   CROSS JOIN trials b ON b.config_id = best.best_id AND b.seed = a.seed AND +b.status = 'done'),
 paired AS (SELECT config_id, count(*) AS n, avg(d) AS md FROM diffs GROUP BY config_id),
@@ -125,21 +117,22 @@ paired_sd AS (
   FROM diffs d JOIN paired p USING (config_id) WHERE p.n > 1 GROUP BY d.config_id),
 -- Every swept axis of a cell (more than one value): lr and each hyperparameter.
 axes AS (
-  SELECT @CELL@, axis, min(v) AS lo, max(v) AS hi, count(DISTINCT v) AS n
+  SELECT cell_key, axis, min(v) AS lo, max(v) AS hi, count(DISTINCT v) AS n
   FROM (
-    SELECT @CELL@, 'lr' AS axis, lr AS v FROM conf
+    SELECT cell_key, 'lr' AS axis, lr AS v FROM conf
     UNION ALL
-    SELECT @CELL@, 'loss.' || j.key, j.value FROM conf, json_each(conf.loss_params) j
+    SELECT cell_key, 'loss.' || j.key, j.value FROM conf, json_each(conf.loss_params) j
     UNION ALL
-    SELECT @CELL@, 'optimizer.' || j.key, j.value FROM conf, json_each(conf.optimizer_params) j)
-  GROUP BY @CELL@, axis HAVING count(DISTINCT v) > 1),
+    SELECT cell_key, 'optimizer.' || j.key, j.value FROM conf, json_each(conf.optimizer_params) j)
+  GROUP BY cell_key, axis HAVING count(DISTINCT v) > 1),
 chosen AS (
-  SELECT t.config_id, x.axis, v.v, x.lo, x.hi, x.n FROM tuned t
-  JOIN (SELECT config_id, 'lr' AS axis, lr AS v FROM tuned
-        UNION ALL SELECT config_id, 'loss.' || j.key, j.value FROM tuned, json_each(tuned.loss_params) j
-        UNION ALL SELECT config_id, 'optimizer.' || j.key, j.value
-                  FROM tuned, json_each(tuned.optimizer_params) j) v USING (config_id)
-  JOIN axes x USING (@CELL@, axis)),
+  SELECT v.config_id, x.axis, v.v, x.lo, x.hi, x.n
+  FROM (SELECT config_id, cell_key, 'lr' AS axis, lr AS v FROM tuned
+        UNION ALL SELECT config_id, cell_key, 'loss.' || j.key, j.value
+                  FROM tuned, json_each(tuned.loss_params) j
+        UNION ALL SELECT config_id, cell_key, 'optimizer.' || j.key, j.value
+                  FROM tuned, json_each(tuned.optimizer_params) j) v
+  JOIN axes x USING (cell_key, axis)),
 -- Two values have no interior (every choice would be an edge), so an edge needs three.
 edges AS (
   SELECT config_id,
@@ -167,7 +160,7 @@ SELECT t.dataset, t.model, t.loss, t.loss_params, t.optimizer, t.optimizer_param
        e.grid_edge IS NOT NULL AS at_grid_edge, e.grid_edge, e.tuned,
        t.task, t.batch_size, t.schedule, t.config_id, t.dataset_hash, t.loss_sha256,
        t.optimizer_sha256
-FROM stat t LEFT JOIN best b USING (@PROBLEM@)
+FROM stat t LEFT JOIN best b USING (problem_key)
 LEFT JOIN paired p USING (config_id) LEFT JOIN paired_sd ps USING (config_id)
 LEFT JOIN edges e USING (config_id);
 
@@ -175,16 +168,16 @@ LEFT JOIN edges e USING (config_id);
 -- optimizers too) and of each optimizer (by = 'optimizer'): what `lossbench rank`,
 -- performance_profile and ecdf compare.
 CREATE VIEW IF NOT EXISTS entries AS
-WITH lb AS MATERIALIZED (SELECT * FROM leaderboard)
+WITH @TUNED_CTES@
 SELECT by, entry, dataset, dataset_hash, model, metric, epochs, batch_size, schedule,
        higher_is_better, task, config_id, seeds_done, seeds_failed, val_mean, test_mean FROM (
   SELECT 'loss' AS by, loss AS entry, *, row_number() OVER (
-           PARTITION BY @PROBLEM@, loss ORDER BY @TUNING_ORDER@) AS r
-  FROM lb
+           PARTITION BY problem_key, loss ORDER BY @TUNING_ORDER@) AS place
+  FROM tuned
   UNION ALL
   SELECT 'optimizer', optimizer, *, row_number() OVER (
-           PARTITION BY @PROBLEM@, optimizer ORDER BY @TUNING_ORDER@)
-  FROM lb) WHERE r = 1;
+           PARTITION BY problem_key, optimizer ORDER BY @TUNING_ORDER@)
+  FROM tuned) WHERE place = 1;
 
 -- Per entry (see entries) and finished trial of its configuration, the first epoch (and
 -- wall-clock ms) at which the trial's validation metric came within 1, 2, 5, 10 and 20% of the
@@ -193,15 +186,15 @@ SELECT by, entry, dataset, dataset_hash, model, metric, epochs, batch_size, sche
 CREATE VIEW IF NOT EXISTS first_hits AS
 WITH e AS MATERIALIZED (SELECT * FROM entries),
 best AS (
-  SELECT @PROBLEM@,
+  SELECT @PROBLEM_EXPR@ AS problem_key,
          CASE WHEN max(higher_is_better) THEN max(best_val) ELSE min(best_val) END AS best
-  FROM trials WHERE status = 'done' GROUP BY @PROBLEM@),
+  FROM trials WHERE status = 'done' GROUP BY problem_key),
 gap AS (
   SELECT t.id, t.config_id, t.seed,
          CASE WHEN t.higher_is_better THEN b.best - c.val_metric ELSE c.val_metric - b.best END
            / abs(b.best) AS g, c.epoch, c.wall_ms
-  FROM (SELECT DISTINCT config_id, @PROBLEM@ FROM e) ids
-  JOIN best b USING (@PROBLEM@)
+  FROM (SELECT DISTINCT config_id, @PROBLEM_EXPR@ AS problem_key FROM e) ids
+  JOIN best b USING (problem_key)
   CROSS JOIN trials t ON t.config_id = ids.config_id
   JOIN curves c ON c.trial_id = t.id
   WHERE t.status NOT IN ('pending', 'running') AND c.val_metric IS NOT NULL),
@@ -312,9 +305,36 @@ constexpr const char* kConfigAggregate =
 // What results are compared within (a problem) and what is tuned (a cell): see the leaderboard.
 constexpr const char* kProblemKey =
     "dataset, dataset_hash, model, metric, epochs, batch_size, schedule";
-constexpr const char* kCellKey =
-    "dataset, dataset_hash, model, metric, epochs, batch_size, schedule, loss, loss_sha256, "
-    "optimizer, optimizer_sha256";
+// The same as one text per row (char(31) cannot occur in a name): SQLite partitions and joins on
+// one column several times faster than on seven or eleven.
+constexpr const char* kProblemExpr =
+    "(dataset || char(31) || dataset_hash || char(31) || model || char(31) || metric || char(31) "
+    "|| epochs || char(31) || batch_size || char(31) || schedule)";
+constexpr const char* kCellExpr =
+    "(dataset || char(31) || dataset_hash || char(31) || model || char(31) || metric || char(31) "
+    "|| epochs || char(31) || batch_size || char(31) || schedule || char(31) || loss || char(31) "
+    "|| coalesce(loss_sha256, '') || char(31) || optimizer || char(31) || "
+    "coalesce(optimizer_sha256, ''))";
+
+// The common table expressions conf (one row per configuration, with its problem and cell keys),
+// ranked and tuned (per cell, the configuration first in tuning order, once a seed of the cell
+// finished): shared by the leaderboard, entries and `lossbench rank`.
+inline std::string tuned_ctes() {
+  return std::string(
+             "conf AS MATERIALIZED (\n"
+             "  -- The keys once per configuration, not once per trial.\n"
+             "  SELECT *, ") +
+         kProblemExpr + " AS problem_key, " + kCellExpr + " AS cell_key FROM (" + kConfigAggregate +
+         ")),\n"
+         "ranked AS (\n"
+         "  SELECT c.*, row_number() OVER (PARTITION BY cell_key ORDER BY " +
+         kTuningOrder +
+         ") AS r FROM conf c),\n"
+         "-- The first in tuning order has a finished seed unless none of its cell has: such a "
+         "cell waits.\n"
+         "tuned AS MATERIALIZED (SELECT * FROM ranked WHERE r = 1 AND seeds_done + seeds_failed "
+         "> 0)";
+}
 
 // The schema with the metric columns of kMetrics, the configuration aggregate, the keys and the
 // tuning order written in.
@@ -324,9 +344,13 @@ inline std::string schema_sql() {
     for (const auto& m : kMetrics) cols += std::string(split) + m.name + " REAL, ";
   std::string s = kSchemaTemplate;
   s.replace(s.find("@METRIC_COLUMNS@"), 16, cols);
+  for (size_t at; (at = s.find("@TUNED_CTES@")) != std::string::npos;)
+    s.replace(at, 12, tuned_ctes());
   for (size_t at; (at = s.find("@CONFIG_AGGREGATE@")) != std::string::npos;)
     s.replace(at, 18, kConfigAggregate);
-  for (size_t at; (at = s.find("@CELL@")) != std::string::npos;) s.replace(at, 6, kCellKey);
+  for (size_t at; (at = s.find("@CELL_EXPR@")) != std::string::npos;) s.replace(at, 11, kCellExpr);
+  for (size_t at; (at = s.find("@PROBLEM_EXPR@")) != std::string::npos;)
+    s.replace(at, 14, kProblemExpr);
   for (size_t at; (at = s.find("@PROBLEM@")) != std::string::npos;) s.replace(at, 9, kProblemKey);
   for (size_t at; (at = s.find("@TUNING_ORDER@")) != std::string::npos;)
     s.replace(at, 14, kTuningOrder);
