@@ -8,6 +8,8 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 SWEEP ?= sweeps/quick.ini
 DB ?= results/quick.db
+# NATIVE=OFF: a portable binary (baseline x86-64) instead of one for this machine's CPU.
+NATIVE ?= ON
 
 .PHONY: deps configure build demo test clean format format-check
 
@@ -15,7 +17,7 @@ deps:
 	@scripts/install-deps.sh
 
 configure: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DLOSSBENCH_NATIVE=$(NATIVE) >/dev/null
 
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)

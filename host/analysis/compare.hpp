@@ -17,9 +17,8 @@ struct Filter {
   std::string sql() const;  // " AND ..." conditions over the leaderboard's columns
 };
 
-// The leaderboard view's rows that pass the filter, per (dataset, model) best first, at most
-// limit rows per (dataset, model) (0: all), with the view's `tuned`: the hyperparameters that vary
-// between the configurations of the row's cell, at their chosen values ("delta=0.1 momentum=0.9").
+// The leaderboard view's rows that pass the filter, per problem (dataset, model, metric and
+// budget) best first, at most limit rows per problem (0: all); every column of the view.
 Table leaderboard(const std::string& db, const Filter& filter, size_t limit);
 
 // `lossbench rank`: per problem (dataset, model, metric and budget: see the leaderboard), each
@@ -27,19 +26,21 @@ Table leaderboard(const std::string& db, const Filter& filter, size_t limit);
 // test mean (1 = best, ties averaged).
 struct RankEntry {
   std::string name;
-  size_t problems = 0;     // problems ranked on
+  size_t problems = 0;     // distinct datasets among the problems ranked on (csv: datasets)
   double mean_rank = NAN;  // over the group's complete problems
   size_t wins = 0;         // problems where it is (one of) the best
   double p_vs_best = NAN;  // Wilcoxon over (problem, seed) pairs against the best, Holm-adjusted
   size_t pairs = 0;        // pairs that test used
-  bool within_cd = false;  // mean rank within the Nemenyi critical difference of the best
+  // Not significantly worse: Friedman does not reject, or the mean rank is within the Nemenyi
+  // critical difference of the best.
+  bool within_cd = false;
 };
 // Entries are compared within a task (regression, binary, multiclass) and metric: the losses
 // that apply differ between tasks, and ranks on one metric say nothing of another. A problem
 // counts only where every entry of its group has a result and one of them finished a seed.
 struct RankGroup {
   std::string task, metric;
-  size_t problems = 0, left_out = 0;  // complete problems; problems missing some entry
+  size_t problems = 0, left_out = 0;  // problems ranked; problems missing some entry or result
   std::vector<RankEntry> entries;     // best mean rank first
   stats::Friedman friedman;           // over the complete problems (needs 2 entries, 2 problems)
   double nemenyi_cd = NAN;

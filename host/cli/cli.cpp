@@ -1,6 +1,7 @@
 #include "cli/cli.hpp"
 
 #include "cli/commands.hpp"
+#include "util/process.hpp"
 #include "util/strings.hpp"
 
 #include <boost/program_options.hpp>
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "--version") {
-    std::cout << "lossbench " << LOSSBENCH_VERSION << "\n";
+    std::cout << "lossbench " << LOSSBENCH_VERSION << ", built for " << instruction_set() << "\n";
     return 0;
   }
   const std::string name = args[0];

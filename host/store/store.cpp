@@ -2,6 +2,7 @@
 
 #include "store/schema.sql.hpp"
 #include "sweep/metrics.hpp"
+#include "util/process.hpp"
 #include "util/sha256.hpp"
 #include "util/stats.hpp"
 #include "util/strings.hpp"
@@ -98,7 +99,8 @@ class Stmt {
 std::string machine_description() {
   char host[256] = "unknown";
   gethostname(host, sizeof host - 1);
-  return std::string(host) + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores";
+  return std::string(host) + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores, " +
+         instruction_set();
 }
 
 // The one way lossbench opens a database: the store's writer connection and the short-lived
@@ -157,10 +159,19 @@ Store::Store(const std::string& path) : path_(path) {
     exec("PRAGMA foreign_keys=ON");
     if (version == 1) upgrade_schema_1_to_2();
     if (version == 1 || version == 2) upgrade_schema_2_to_3();
-    exec(schema_sql());
-    fill_student_t();
-    exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" +
-         std::to_string(kSchemaVersion) + "')");
+    // One transaction: a reader (sqlite3 while the sweep starts) sees no schema or all of it,
+    // never the tables without the views or an empty student_t.
+    exec("BEGIN IMMEDIATE");
+    try {
+      exec(schema_sql());
+      fill_student_t();
+      exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" +
+           std::to_string(kSchemaVersion) + "')");
+      exec("COMMIT");
+    } catch (const StoreError&) {
+      sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
   } catch (const StoreError& e) {
     db_.reset();
     throw StoreError(path + ": " + e.what());
@@ -281,22 +292,15 @@ void Store::upgrade_schema_2_to_3() {
 }
 
 // The t quantiles the views read (see student_t in the schema); computed, not shipped, and
-// written once per database.
+// written once per database, inside the constructor's schema transaction.
 void Store::fill_student_t() {
   {
     Stmt has(db_.get(), "SELECT count(*) FROM student_t");
     if (has.step() && has.integer(0) == kStudentTRows) return;
   }
-  exec("BEGIN IMMEDIATE");
-  try {
-    Stmt ins(db_.get(), "INSERT OR REPLACE INTO student_t(df, q975) VALUES (?, ?)");
-    for (int64_t df = 1; df <= kStudentTRows; ++df)
-      ins.bind(1, df).bind(2, stats::student_t_quantile(0.975, double(df))).run();
-    exec("COMMIT");
-  } catch (const StoreError&) {
-    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
+  Stmt ins(db_.get(), "INSERT OR REPLACE INTO student_t(df, q975) VALUES (?, ?)");
+  for (int64_t df = 1; df <= kStudentTRows; ++df)
+    ins.bind(1, df).bind(2, stats::student_t_quantile(0.975, double(df))).run();
 }
 
 int64_t Store::begin_sweep(const std::string& spec, size_t trials, size_t skipped) {

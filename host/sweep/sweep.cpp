@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <iomanip>
@@ -238,8 +239,11 @@ class Progress {
         t0_(std::chrono::steady_clock::now()) {
     ticker_ = std::thread([this, &abandon] {
       double last = 0;
+      std::unique_lock<std::mutex> lock(wake_mu_);
       while (!stop_) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        // Wakes at once when the sweep ends: `run` must not wait out a last sleep to exit.
+        wake_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_.load(); });
+        if (stop_) break;
         if (g_interrupts >= 2) abandon = true;
         const double s = elapsed();
         if (tty_ ? s - last >= 0.5 : s - last >= 10) {
@@ -272,7 +276,11 @@ class Progress {
   }
   // Stops the ticker and prints the last line.
   void stop() {
-    if (stop_.exchange(true)) return;
+    {
+      std::lock_guard<std::mutex> lock(wake_mu_);
+      if (stop_.exchange(true)) return;
+    }
+    wake_.notify_all();
     ticker_.join();
     line(true);
   }
@@ -306,6 +314,8 @@ class Progress {
   const bool tty_;
   const std::chrono::steady_clock::time_point t0_;
   std::mutex mu_;
+  std::mutex wake_mu_;  // with wake_: the ticker's sleep, cut short by stop()
+  std::condition_variable wake_;
   std::atomic<bool> stop_{false};
   std::thread ticker_;
 };

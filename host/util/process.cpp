@@ -87,4 +87,18 @@ double memory_limit_bytes() {
   return physical_memory_bytes();
 }
 
+std::string instruction_set() {
+#if defined(__AVX512F__)
+  return "x86-64-v4 (AVX-512)";
+#elif defined(__AVX2__) && defined(__FMA__)
+  return "x86-64-v3 (AVX2, FMA)";
+#elif defined(__SSE4_2__)
+  return "x86-64-v2 (SSE4.2)";
+#elif defined(__x86_64__)
+  return "x86-64 (SSE2)";
+#else
+  return "not x86-64";
+#endif
+}
+
 }  // namespace lossbench

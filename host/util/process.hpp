@@ -8,6 +8,9 @@ namespace lossbench {
 
 // The folder of the running executable (plugins and the worker are found beside it).
 std::filesystem::path executable_dir();
+// The x86-64 level this binary was compiled for ("x86-64-v4 (AVX-512)", ...): what its loops may
+// use. Recorded with every sweep (sweeps.machine) and printed by `lossbench --version`.
+std::string instruction_set();
 
 // SIGINT and SIGTERM go to `handler` (which may only set a flag): the one place a "stop" is wired.
 void on_stop_signals(void (*handler)(int));
