@@ -90,6 +90,10 @@ int cmd_dataset(const std::vector<std::string>& args) {
     if (d.task != LB_TASK_REGRESSION) std::cout << ", " << d.n_classes << " classes";
     std::cout << "\n  split train/val/test: " << s.X_train.rows() << "/" << s.X_val.rows() << "/"
               << s.X_test.rows() << "\n  sha256 " << d.hash << "\n";
+    if (d.y_clean.size())
+      std::cout << "  outliers: " << (d.y.array() != d.y_clean.array()).count() << " of "
+                << d.y.size() << " targets corrupted; training rows keep them,\n"
+                << "    validation and test rows are judged on the clean targets\n";
     if (d.task != LB_TASK_REGRESSION) {
       std::cout << "  class balance:";
       for (int c = 0; c < d.n_classes; ++c)

@@ -45,6 +45,9 @@ std::string content_hash(const Dataset& d) {
                       std::to_string(d.X.rows()) + "x" + std::to_string(d.X.cols()) + ":";
   bytes.append(reinterpret_cast<const char*>(d.X.data()), size_t(d.X.size()) * sizeof(double));
   bytes.append(reinterpret_cast<const char*>(d.y.data()), size_t(d.y.size()) * sizeof(double));
+  if (d.y_clean.size())  // only then: every other dataset keeps the hash (and trials) it had
+    bytes.append(reinterpret_cast<const char*>(d.y_clean.data()),
+                 size_t(d.y_clean.size()) * sizeof(double));
   return sha256_hex(bytes);
 }
 
@@ -154,18 +157,21 @@ Split make_split(const Dataset& d, uint64_t seed, double val_fraction, double te
     s.y_std = std::sqrt(v / double(train.size()));
     if (!(s.y_std > 1e-12)) s.y_std = 1.0;
   }
-  auto fill = [&](const std::vector<Eigen::Index>& idx, RowMatrix& X, RowMatrix& y) {
+  // Training rows keep their corruption; validation and test rows get the clean targets.
+  auto fill = [&](const std::vector<Eigen::Index>& idx, RowMatrix& X, RowMatrix& y,
+                  const Eigen::VectorXd& target) {
     X.resize(Eigen::Index(idx.size()), p);
     y.resize(Eigen::Index(idx.size()), 1);
     for (size_t r = 0; r < idx.size(); ++r) {
       X.row(Eigen::Index(r)) = ((d.X.row(idx[r]) - mean).array() / sd.array()).matrix();
       y(Eigen::Index(r), 0) =
-          d.task == LB_TASK_REGRESSION ? (d.y[idx[r]] - s.y_mean) / s.y_std : d.y[idx[r]];
+          d.task == LB_TASK_REGRESSION ? (target[idx[r]] - s.y_mean) / s.y_std : target[idx[r]];
     }
   };
-  fill(train, s.X_train, s.y_train);
-  fill(val, s.X_val, s.y_val);
-  fill(test, s.X_test, s.y_test);
+  const Eigen::VectorXd& judged = d.y_clean.size() ? d.y_clean : d.y;
+  fill(train, s.X_train, s.y_train, d.y);
+  fill(val, s.X_val, s.y_val, judged);
+  fill(test, s.X_test, s.y_test, judged);
   return s;
 }
 

@@ -23,7 +23,12 @@ struct Dataset {
   RowMatrix X;        // n x d
   Eigen::VectorXd y;  // regression value or class index
   std::vector<std::string> feature_names;
-  std::string hash;  // sha256 of the content (X, y, task) as loaded or generated
+  // The targets before a corruption that belongs to training only (a generator's `outliers`);
+  // empty when there is none. Validation and test rows take their targets from here: the
+  // learning rate is chosen, and a model judged, on what the data should say, so a robust loss
+  // that ignored the outliers is seen to have been right.
+  Eigen::VectorXd y_clean;
+  std::string hash;  // sha256 of the content (X, y, y_clean, task) as loaded or generated
 
   // Model output columns: 1 for regression and binary, K for multiclass.
   int output_cols() const { return task == LB_TASK_MULTICLASS ? n_classes : 1; }

@@ -73,7 +73,8 @@ RowMatrix uniform_centers(int k, int d, double half_width, Rng& r) {
 }
 
 // y = X w + noise; noise Gaussian (df = 0) or Student-t with df degrees of freedom; a fraction
-// of rows gets a gross outlier of outlier_scale standard deviations of y.
+// of rows gets a gross outlier of outlier_scale standard deviations of y, which only the training
+// split sees (y_clean keeps the targets before).
 Dataset linear_family(const Params& p, Rng& r, bool t_noise) {
   const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000);
   const double noise = in_range(p, "noise", 0, 1e6);
@@ -101,6 +102,7 @@ Dataset linear_family(const Params& p, Rng& r, bool t_noise) {
     mean /= n;
     for (int i = 0; i < n; ++i) ss += (ds.y[i] - mean) * (ds.y[i] - mean);
     const double sd = std::sqrt(ss / n);
+    if (frac > 0) ds.y_clean = ds.y;  // outliers corrupt training only (see Dataset::y_clean)
     for (int i = 0; i < n; ++i)
       if (r.uniform() < frac)
         ds.y[i] += (r.uniform() < 0.5 ? -1 : 1) * scale * sd * (1 + r.uniform());
@@ -111,7 +113,8 @@ Dataset linear_family(const Params& p, Rng& r, bool t_noise) {
 const std::vector<Generator>& table() {
   static const std::vector<Generator> t = {
       {{"linear", "regression", "",
-        "y = Xw + Gaussian noise; a fraction `outliers` of targets shifted by outlier_scale sd"},
+        "y = Xw + Gaussian noise; a fraction `outliers` of training targets shifted by "
+        "outlier_scale sd (validation and test stay clean)"},
        {{"n", 1000},
         {"d", 10},
         {"noise", 0.1},
