@@ -94,6 +94,14 @@ std::map<std::string, std::string> row_of(const Table& t, size_t r) {
   return m;
 }
 
+// A real sweep into db, as `run --no-isolation` would run it.
+void run_into(const std::string& db, const SweepSpec& s) {
+  Plan plan = expand(s, builtins());
+  Store store(db);
+  std::ostringstream progress;
+  run_sweep(plan, s, store, RunOptions{}, progress);
+}
+
 double num(const std::map<std::string, std::string>& row, const std::string& col) {
   return std::stod(row.at(col));
 }
@@ -322,12 +330,7 @@ TEST_CASE("common random numbers: one seed, one trajectory across losses and lea
   s.batch_size = 16;
   s.hyperparams["loss.huber"]["delta"] = {1e9};
   const std::string db = scratch_db("crn");
-  {
-    Plan plan = expand(s, builtins());
-    Store store(db);
-    std::ostringstream progress;
-    run_sweep(plan, s, store, RunOptions{}, progress);
-  }
+  run_into(db, s);
   auto final_of = [&](const std::string& loss, double lr, int seed) {
     const auto r = Store::query(db,
                                 "SELECT final_test, final_val FROM trials"
@@ -375,12 +378,7 @@ TEST_CASE("MSE chases outliers and MAE does not, on a clean test split", "[compa
   s.seeds = {0, 1};
   s.epochs = 20;
   const std::string db = scratch_db("outliers");
-  {
-    Plan plan = expand(s, builtins());
-    Store store(db);
-    std::ostringstream progress;
-    run_sweep(plan, s, store, RunOptions{}, progress);
-  }
+  run_into(db, s);
   auto d = by_cell(leaderboard(db, {}, 0));
   REQUIRE(d.size() == 2);
   const double mae = num(d["mae/sgd"], "test_mean"), mse = num(d["mse/sgd"], "test_mean");
