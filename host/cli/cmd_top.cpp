@@ -70,13 +70,6 @@ bool parse(const std::vector<std::string>& args, po::options_description& desc, 
   return true;
 }
 
-std::string g4(const Cell& c) {
-  if (c.kind == Cell::Null) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", c.kind == Cell::Integer ? double(c.integer) : c.real);
-  return buf;
-}
-
 // csv:/abs/path/to/file.csv?target=y -> file.csv?target=y: the path is in --format csv.
 std::string short_dataset(const std::string& spec) {
   for (const char* scheme : {"csv:", "libsvm:"}) {
@@ -174,12 +167,12 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
         optimizer += "@" + row[col("optimizer_sha256")].text.substr(0, 6);
       }
       std::vector<Cell> v = {Cell::of(marks), Cell::of(loss), Cell::of(optimizer),
-                             Cell::of(g4(row[col("lr")]))};
+                             Cell::of(table_text(row[col("lr")]))};
       if (any_tuned) v.push_back(Cell::of(clip(row[col("tuned")].text, 24)));
       v.push_back(Cell::of(std::to_string(row[col("seeds_done")].integer) + "/" +
                            std::to_string(row[col("seeds_planned")].integer)));
-      v.push_back(Cell::of(g4(row[col("val_mean")])));
-      std::string test = g4(row[col("test_mean")]);
+      v.push_back(Cell::of(table_text(row[col("val_mean")])));
+      std::string test = table_text(row[col("test_mean")]);
       const Cell &lo = row[col("test_ci_low")], &hi = row[col("test_ci_high")];
       if (lo.kind == Cell::Real && hi.kind == Cell::Real) {
         char buf[32];

@@ -31,24 +31,6 @@ Cell::Kind kind_of(const Cell& c) {
   return c.kind == Cell::Real && !std::isfinite(c.real) ? Cell::Null : c.kind;
 }
 
-// A cell as the aligned table shows it.
-std::string table_text(const Cell& c) {
-  switch (kind_of(c)) {
-    case Cell::Null:
-      return "-";
-    case Cell::Integer:
-      return std::to_string(c.integer);
-    case Cell::Real: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.4g", c.real);
-      return buf;
-    }
-    case Cell::Text:
-      break;
-  }
-  return c.text;
-}
-
 void write_aligned(std::ostream& out, const Table& t) {
   std::vector<std::vector<std::string>> text;
   std::vector<size_t> w(t.columns.size());
@@ -181,6 +163,23 @@ std::string json_string(const std::string& s) {
 }
 
 }  // namespace
+
+std::string table_text(const Cell& c) {
+  switch (kind_of(c)) {
+    case Cell::Null:
+      return "-";
+    case Cell::Integer:
+      return std::to_string(c.integer);
+    case Cell::Real: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.4g", c.real);
+      return buf;
+    }
+    case Cell::Text:
+      break;
+  }
+  return c.text;
+}
 
 std::string json_value(const Cell& c) {
   switch (kind_of(c)) {

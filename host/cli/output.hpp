@@ -23,6 +23,8 @@ Format parse_format(const std::string& text);
 // json:  an array of objects, one per row and line, keys = columns; null, integers, numbers with
 //        round-trip precision (a whole real keeps a '.0'), strings with JSON escapes.
 void write_table(std::ostream& out, const Table& t, Format f);
+// One cell as the aligned table shows it (NULL '-', a real with 4 significant digits).
+std::string table_text(const Cell& c);
 
 // The pieces of write_table's JSON, for a command whose document is more than one table.
 // One value: null, 12, 0.5, "text" (control characters as \u00XX, invalid UTF-8 as U+FFFD).

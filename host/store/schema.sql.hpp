@@ -2,6 +2,7 @@
 // Schema of a results database (documented in docs/schema.md). Bump kSchemaVersion on any change,
 // and give Store an upgrade from the previous version (upgrade_schema_1_to_2 is the example).
 #include "sweep/metrics.hpp"
+#include "util/strings.hpp"
 
 #include <string>
 
@@ -305,16 +306,19 @@ constexpr const char* kConfigAggregate =
 // What results are compared within (a problem) and what is tuned (a cell): see the leaderboard.
 constexpr const char* kProblemKey =
     "dataset, dataset_hash, model, metric, epochs, batch_size, schedule";
-// The same as one text per row (char(31) cannot occur in a name): SQLite partitions and joins on
-// one column several times faster than on seven or eleven.
-constexpr const char* kProblemExpr =
-    "(dataset || char(31) || dataset_hash || char(31) || model || char(31) || metric || char(31) "
-    "|| epochs || char(31) || batch_size || char(31) || schedule)";
-constexpr const char* kCellExpr =
-    "(dataset || char(31) || dataset_hash || char(31) || model || char(31) || metric || char(31) "
-    "|| epochs || char(31) || batch_size || char(31) || schedule || char(31) || loss || char(31) "
-    "|| coalesce(loss_sha256, '') || char(31) || optimizer || char(31) || "
-    "coalesce(optimizer_sha256, ''))";
+inline std::string cell_key_columns() {
+  return std::string(kProblemKey) + ", loss, loss_sha256, optimizer, optimizer_sha256";
+}
+// Key columns as one text per row (char(31) cannot occur in a name): SQLite partitions and joins
+// on one column several times faster than on seven or eleven. A build unknown (NULL, from schema
+// version 2) counts as '', so that such rows still share a key.
+inline std::string key_expr(const std::string& columns) {
+  std::string e;
+  for (const auto& c : split(columns, ','))
+    e += (e.empty() ? "(" : " || char(31) || ") +
+         (c.find("_sha256") != std::string::npos ? "coalesce(" + c + ", '')" : c);
+  return e + ")";
+}
 
 // The common table expressions conf (one row per configuration, with its problem and cell keys),
 // ranked and tuned (per cell, the configuration first in tuning order, once a seed of the cell
@@ -324,7 +328,8 @@ inline std::string tuned_ctes() {
              "conf AS MATERIALIZED (\n"
              "  -- The keys once per configuration, not once per trial.\n"
              "  SELECT *, ") +
-         kProblemExpr + " AS problem_key, " + kCellExpr + " AS cell_key FROM (" + kConfigAggregate +
+         key_expr(kProblemKey) + " AS problem_key, " + key_expr(cell_key_columns()) +
+         " AS cell_key FROM (" + kConfigAggregate +
          ")),\n"
          "ranked AS (\n"
          "  SELECT c.*, row_number() OVER (PARTITION BY cell_key ORDER BY " +
@@ -344,16 +349,15 @@ inline std::string schema_sql() {
     for (const auto& m : kMetrics) cols += std::string(split) + m.name + " REAL, ";
   std::string s = kSchemaTemplate;
   s.replace(s.find("@METRIC_COLUMNS@"), 16, cols);
-  for (size_t at; (at = s.find("@TUNED_CTES@")) != std::string::npos;)
-    s.replace(at, 12, tuned_ctes());
-  for (size_t at; (at = s.find("@CONFIG_AGGREGATE@")) != std::string::npos;)
-    s.replace(at, 18, kConfigAggregate);
-  for (size_t at; (at = s.find("@CELL_EXPR@")) != std::string::npos;) s.replace(at, 11, kCellExpr);
-  for (size_t at; (at = s.find("@PROBLEM_EXPR@")) != std::string::npos;)
-    s.replace(at, 14, kProblemExpr);
-  for (size_t at; (at = s.find("@PROBLEM@")) != std::string::npos;) s.replace(at, 9, kProblemKey);
-  for (size_t at; (at = s.find("@TUNING_ORDER@")) != std::string::npos;)
-    s.replace(at, 14, kTuningOrder);
+  auto replace_all = [&s](const std::string& token, const std::string& text) {
+    for (size_t at; (at = s.find(token)) != std::string::npos;) s.replace(at, token.size(), text);
+  };
+  replace_all("@TUNED_CTES@", tuned_ctes());
+  replace_all("@CONFIG_AGGREGATE@", kConfigAggregate);
+  replace_all("@CELL_EXPR@", key_expr(cell_key_columns()));
+  replace_all("@PROBLEM_EXPR@", key_expr(kProblemKey));
+  replace_all("@PROBLEM@", kProblemKey);
+  replace_all("@TUNING_ORDER@", kTuningOrder);
   return s;
 }
 }  // namespace lossbench
