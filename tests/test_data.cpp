@@ -50,6 +50,23 @@ TEST_CASE("every shipped dataset loads with its documented shape and task", "[da
   }
 }
 
+TEST_CASE("shipped datasets keep their content hashes", "[data]") {
+  // A dataset's hash is part of each trial's identity: a reader change that moved one bit of
+  // them would re-run every stored trial on it. Computed before the RFC 4180 reader (issue 14).
+  const std::vector<std::pair<std::string, std::string>> golden = {
+      {"iris", "aa26ae0bf47ac5f24f5c18a67ebedf568ad7ab53e8b1194378245fd3d29dd9b7"},
+      {"wine", "912976fef1ecb76ab64c4f127bf7f276f27a9fff29d91c291f8548edd4e3f26a"},
+      {"breast_cancer", "3c9050748e5ed812a6cbe650f46a66a683516ea34d77cfb5345eafacdf26a8cd"},
+      {"diabetes", "9ea966b13d8fd7221a0c480774bc6511466361db08b5460972b3f1ac4caac75d"},
+      {"digits", "72dfc9d821be4523b8da7cb0931b39f37a252e11da55297b435ec03ecddf2448"},
+  };
+  CHECK(golden.size() == builtin_dataset_names().size());
+  for (const auto& [name, hash] : golden) {
+    INFO(name);
+    CHECK(load_dataset(name).hash == hash);
+  }
+}
+
 TEST_CASE("CSV and LIBSVM readers take subnormal numbers as they are", "[data]") {
   std::string rows = "a,b,y\n";
   for (int i = 0; i < 40; ++i)
