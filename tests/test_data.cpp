@@ -26,6 +26,30 @@ std::string write_file(const std::string& name, const std::string& text) {
   std::ofstream(d / name) << text;
   return (d / name).string();
 }
+
+// The message with which loading TEXT as a CSV file (with OPTS) fails, or "no error".
+std::string csv_error(const std::string& text, const std::string& opts = "",
+                      const std::string& name = "bad.csv") {
+  try {
+    load_dataset("csv:" + write_file(name, text) + opts);
+  } catch (const DataError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+Dataset csv(const std::string& text, const std::string& opts = "",
+            const std::string& name = "ok.csv") {
+  return load_dataset("csv:" + write_file(name, text) + opts);
+}
+
+// N rows of "i,label" cycling through LABELS: enough rows for any split.
+std::string labelled(const std::vector<std::string>& labels, int n = 12) {
+  std::string t = "x,y\n";
+  for (int i = 0; i < n; ++i)
+    t += std::to_string(i) + "," + labels[size_t(i) % labels.size()] + "\n";
+  return t;
+}
 }  // namespace
 
 TEST_CASE("every shipped dataset loads with its documented shape and task", "[data]") {
@@ -81,27 +105,19 @@ TEST_CASE("CSV and LIBSVM readers take subnormal numbers as they are", "[data]")
 }
 
 TEST_CASE("malformed CSV files fail with file:line", "[data]") {
-  auto err = [](const std::string& text, const std::string& opts = "") {
-    std::string path = write_file("bad.csv", text);
-    try {
-      load_dataset("csv:" + path + opts);
-    } catch (const DataError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  CHECK_THAT(err("a,b,y\n1,2,3\n4,5\n"), Catch::Contains("bad.csv:3: 2 fields, expected 3"));
-  CHECK_THAT(err("a,y\n1,2\nx,3\n"),
+  CHECK_THAT(csv_error("a,b,y\n1,2,3\n4,5\n"), Catch::Contains("bad.csv:3: 2 fields, expected 3"));
+  CHECK_THAT(csv_error("a,y\n1,2\nx,3\n"),
              Catch::Contains("bad.csv:3: 'x' in column 1 (a) is not a number"));
-  CHECK_THAT(err("a,y\n1,2\n,3\n"), Catch::Contains("bad.csv:3: empty cell in column 1 (a)"));
-  CHECK_THAT(err("a,y\n1,2\nnan,3\n"), Catch::Contains("bad.csv:3: non-finite value 'nan'"));
-  CHECK_THAT(err("a,y\n1,2\n", "?target=z"), Catch::Contains("no target column 'z'"));
-  CHECK_THAT(err("a,y\n1,1\n2,1\n", "?task=binary"), Catch::Contains("single class"));
-  CHECK_THAT(err("a,y\n1,0.5\n2,1\n", "?task=multiclass"),
+  CHECK_THAT(csv_error("a,y\n1,2\n,3\n"),
+             Catch::Contains("bad.csv:3: missing value (empty) in column 1 (a); ?na=drop"));
+  CHECK_THAT(csv_error("a,y\n1,2\ninf,3\n"), Catch::Contains("bad.csv:3: non-finite value 'inf'"));
+  CHECK_THAT(csv_error("a,y\n1,2\n", "?target=z"), Catch::Contains("no target column 'z'"));
+  CHECK_THAT(csv_error("a,y\n1,1\n2,1\n", "?task=binary"), Catch::Contains("single class"));
+  CHECK_THAT(csv_error("a,y\n1,0.5\n2,1\n", "?task=multiclass"),
              Catch::Contains("bad.csv:2: class label 0.5"));
-  CHECK_THAT(err(""), Catch::Contains("empty file"));
-  CHECK_THAT(err("a,y\n"), Catch::Contains("no data rows"));
-  CHECK_THAT(err("a,y\n1,2\n", "?colour=1"), Catch::Contains("unknown option 'colour'"));
+  CHECK_THAT(csv_error(""), Catch::Contains("empty file"));
+  CHECK_THAT(csv_error("a,y\n"), Catch::Contains("no data rows"));
+  CHECK_THAT(csv_error("a,y\n1,2\n", "?colour=1"), Catch::Contains("unknown option 'colour'"));
 }
 
 TEST_CASE("CSV options: target by name or index, task, no header; LIBSVM files", "[data]") {
@@ -124,6 +140,199 @@ TEST_CASE("CSV options: target by name or index, task, no header; LIBSVM files",
   std::string bad = write_file("b.svm", "1 1:0.5\n0 3:1 2:2\n");
   CHECK_THROWS_WITH(load_dataset("libsvm:" + bad),
                     Catch::Contains("b.svm:2: feature indices must increase"));
+}
+
+TEST_CASE("CSV quoting: commas, doubled quotes and line breaks in fields and the header",
+          "[data]") {
+  // RFC 4180, with CRLF line ends and Excel's byte order mark.
+  Dataset d =
+      csv("\xEF\xBB\xBF\"size, cm\",\"the \"\"y\"\"\"\r\n"
+          "\"1.5\",0\r\n"
+          "2,\"1\"\r\n"
+          "  \"3\" ,0\r\n");
+  CHECK(d.feature_names == std::vector<std::string>{"size, cm"});
+  CHECK(d.X.col(0) == Eigen::Vector3d(1.5, 2, 3));
+  CHECK(d.y == Eigen::Vector3d(0, 1, 0));
+  CHECK(d.task == LB_TASK_BINARY);
+  CHECK(d.csv_layout.target == "the \"y\"");
+  // A line break inside quotes: the text keeps it, and later lines are counted as physical lines.
+  Dataset n = csv("note,x,y\n\"two\nlines\",1,0\n\"a, b\",2,1\nplain,3,0\n");
+  CHECK(n.feature_names ==
+        std::vector<std::string>{"note=a, b", "note=plain", "note=two\nlines", "x"});
+  CHECK_THAT(csv_error("a,b,y\n\"x\ny\",1,0\n1,2\n"), Catch::Contains("bad.csv:4: 2 fields"));
+  CHECK_THAT(csv_error("a,b,y\n\"x\ny\",1\n"), Catch::Contains("bad.csv:2: 2 fields"));
+  // The same numbers quoted or not: the same dataset.
+  CHECK(csv("a,y\n\"1\",\"0\"\n\"2\",\"1\"\n").hash == csv("a,y\n1,0\n2,1\n").hash);
+}
+
+TEST_CASE("malformed CSV quoting fails with the line", "[data]") {
+  CHECK_THAT(csv_error("a,y\n1,0\n\"2,1\n3,0\n4,1\n"),
+             Catch::Contains("bad.csv:3: a quoted field opens here and is never closed"));
+  CHECK_THAT(csv_error("a,y\n1,0\n\"2\"x,1\n"),
+             Catch::Contains("bad.csv:3: 'x' after the closing quote of field 1"));
+  CHECK_THAT(csv_error("a,a,y\n1,2,0\n"),
+             Catch::Contains("bad.csv:1: column name 'a' is both column 1 and 2"));
+  // A quote inside an unquoted field is a character: here, text in a numeric column.
+  CHECK_THAT(csv_error("a,y\n1,0\n2,1\n5'11\",0\n"),
+             Catch::Contains("bad.csv:4: '5'11\"' in column 1 (a) is not a number"));
+}
+
+TEST_CASE("CSV separators: ',' ';' or tab detected, or ?sep=", "[data]") {
+  const Dataset comma = csv("a,b,y\n1,2,0\n3,4,1\n");
+  const Dataset semi = csv("a;b;y\n1;2;0\n3;4;1\n");
+  const Dataset tab = csv("a\tb\ty\n1\t2\t0\n3\t4\t1\n");
+  CHECK(semi.hash == comma.hash);
+  CHECK(tab.hash == comma.hash);
+  CHECK(semi.feature_names == std::vector<std::string>{"a", "b"});
+  // Commas inside ';' fields (a decimal comma, text) do not fool the detection: it wants the same
+  // number of fields on every line.
+  const Dataset eu = csv("name;v;y\nx,z;1;0\nw;2;1\n");
+  CHECK(eu.feature_names == std::vector<std::string>{"name=w", "name=x,z", "v"});
+  // Both split "a,b;y" into 2 fields: ',' wins the tie; ?sep=; forces the other reading.
+  const std::string both = "a,b;y\n1,2;0\n3,4;1\n";
+  CHECK(csv(both).feature_names == std::vector<std::string>{"a"});
+  CHECK(csv(both, "?sep=;").feature_names == std::vector<std::string>{"a,b=1,2", "a,b=3,4"});
+  CHECK(csv("a\tb;y\n1\t2;0\n3\t4;1\n", "?sep=tab").feature_names == std::vector<std::string>{"a"});
+  CHECK_THAT(csv_error("a,y\n1,0\n", "?sep=tab"),
+             Catch::Contains("bad.csv:1: need at least 2 columns, found 1 (separator 'tab'"));
+  CHECK_THAT(csv_error("a,y\n1,0\n", "?sep=|"),
+             Catch::Contains("sep must be ',', ';' or 'tab', not '|'"));
+}
+
+TEST_CASE("CSV text class labels map to the sorted distinct labels", "[data]") {
+  const Dataset b = csv(labelled({"yes", "no", "no"}));
+  CHECK(b.task == LB_TASK_BINARY);
+  CHECK(b.n_classes == 2);
+  CHECK(b.class_names == std::vector<std::string>{"no", "yes"});
+  CHECK(b.y.head(3) == Eigen::Vector3d(1, 0, 0));
+  const Dataset m = csv(labelled({"dog", "cat", "fish", "cat"}));
+  CHECK(m.task == LB_TASK_MULTICLASS);
+  CHECK(m.n_classes == 3);
+  CHECK(m.class_names == std::vector<std::string>{"cat", "dog", "fish"});
+  CHECK(m.y.head(4) == Eigen::Vector4d(1, 0, 2, 0));
+  // Two classes asked to be multiclass; the mapping is part of the content hash.
+  const Dataset two = csv(labelled({"yes", "no", "no"}), "?task=multiclass");
+  CHECK(two.task == LB_TASK_MULTICLASS);
+  const Dataset numeric = csv(labelled({"1", "0", "0"}));
+  CHECK(numeric.class_names.empty());
+  CHECK(numeric.y == b.y);
+  CHECK(numeric.hash != b.hash);
+  CHECK(csv(labelled({"ja", "nein", "nein"})).hash != b.hash);
+  // Quoted labels are the same labels.
+  CHECK(csv(labelled({"\"yes\"", "no", "no"})).hash == b.hash);
+  CHECK_THAT(csv_error(labelled({"0", "0", "0"}, 3) + "3,no\n", "?task=regression"),
+             Catch::Contains("bad.csv:5: 'no' in column 2 (y) is not a number"));
+  CHECK_THAT(csv_error(labelled({"yes", "no"}), "?task=regression"),
+             Catch::Contains("bad.csv:2: target 'yes' in column 2 (y) is text; task=regression"));
+  CHECK_THAT(csv_error(labelled({"a", "b", "c"}), "?task=binary"),
+             Catch::Contains("binary task needs 2 classes, column 2 (y) has 3 ('a', 'b', 'c'"));
+  CHECK_THAT(csv_error(labelled({"yes"})), Catch::Contains("single class (yes)"));
+}
+
+TEST_CASE("CSV missing values: a file:line error, or ?na=drop and a count", "[data]") {
+  for (const std::string na : {"", "NA", "N/A", "NaN", "nan", "?", "\"\""}) {
+    INFO("missing: [" << na << "]");
+    const std::string text = "a,b,y\n1,2,0\n3,4,1\n5," + na + ",0\n6,7,1\n";
+    CHECK_THAT(csv_error(text), Catch::Contains("bad.csv:4: missing value (") &&
+                                    Catch::Contains(") in column 2 (b); ?na=drop leaves out"));
+    const Dataset d = csv(text, "?na=drop");
+    CHECK(d.rows_dropped == 1);
+    CHECK(d.X.rows() == 3);
+    CHECK(d.X.col(0) == Eigen::Vector3d(1, 3, 6));
+  }
+  // In the target too; in a dropped column it is nobody's business.
+  CHECK(csv("a,b,y\n1,2,0\n3,4,NA\n5,6,1\n7,8,NA\n", "?na=drop").rows_dropped == 2);
+  CHECK(csv("a,b,y\n1,NA,0\n3,4,1\n", "?drop=b").rows_dropped == 0);
+  CHECK_THAT(csv_error("a,y\nNA,1\n?,0\n", "?na=drop"),
+             Catch::Contains("bad.csv: no data rows (2 left out for a missing value)"));
+  CHECK_THAT(csv_error("a,y\n1,0\n", "?na=keep"), Catch::Contains("na must be error or drop"));
+}
+
+TEST_CASE("CSV text feature columns are one-hot encoded; ?drop and ?max_categories", "[data]") {
+  const Dataset d =
+      csv("id,colour,size,y\n"
+          "a1,red,1,0\n"
+          "a2,blue,2,1\n"
+          "a3,red,3,0\n"
+          "a4,green,4,1\n",
+          "?drop=id&max_categories=3");
+  CHECK(d.feature_names ==
+        std::vector<std::string>{"colour=blue", "colour=green", "colour=red", "size"});
+  RowMatrix want(4, 4);
+  want << 0, 0, 1, 1, 1, 0, 0, 2, 0, 0, 1, 3, 0, 1, 0, 4;
+  CHECK(d.X == want);
+  REQUIRE(d.csv_layout.columns.size() == 2);
+  CHECK(d.csv_layout.columns[0].categories == std::vector<std::string>{"blue", "green", "red"});
+  CHECK(d.csv_layout.columns[1].categories.empty());
+  // Over the limit: the line of the first value past it, the column, and both ways out.
+  const std::string many = "id,colour,size,y\na1,red,1,0\na2,blue,2,1\na3,red,3,0\na4,green,4,1\n";
+  CHECK_THAT(csv_error(many, "?max_categories=3"),
+             Catch::Contains("bad.csv:5: column 1 (id) has more than 3 distinct text values "
+                             "('a4' is one more); drop it with ?drop=id or raise ?max_categories"));
+  CHECK(csv(many, "?max_categories=4").X.cols() == 4 + 3 + 1);
+  CHECK_THAT(csv_error(many, "?drop=colur"),
+             Catch::Contains("bad.csv:1: ?drop: no column 'colur' (did you mean 'colour'?)"));
+  CHECK_THAT(csv_error(many, "?drop=y"), Catch::Contains("?drop: 'y' is the target column"));
+  CHECK_THAT(csv_error(many, "?drop=id,colour,size"),
+             Catch::Contains("?drop leaves no feature column"));
+  CHECK_THAT(csv_error(many, "?max_categories=0"),
+             Catch::Contains("max_categories must be an integer from 1"));
+  // A column of numbers with a stray text (or the reverse) is an error at the stray value.
+  CHECK_THAT(csv_error("a,y\n1,0\n2,1\noops,0\n4,1\n"),
+             Catch::Contains("bad.csv:4: 'oops' in column 1 (a) is not a number, while 3 of its "
+                             "4 values are"));
+  CHECK_THAT(csv_error("a,y\nred,0\nblue,1\n3,0\nred,1\n"),
+             Catch::Contains("bad.csv:4: 3 in column 1 (a) is a number, while 3 of its 4 values "
+                             "are text"));
+}
+
+TEST_CASE("a CSV file read in the layout of another (a user's test set)", "[data]") {
+  CsvOptions opt;
+  const std::string train_path =
+      write_file("train.csv", "id,colour,size,y\na,red,1,cat\nb,blue,2,dog\nc,red,3,cat\n");
+  opt.drop = {"id"};
+  const Dataset train = read_csv(train_path, opt);
+  REQUIRE(train.class_names == std::vector<std::string>{"cat", "dog"});
+  // Columns by name in another order, an extra column ignored, an unseen colour all zeros.
+  const std::string test_path =
+      write_file("test.csv", "size;y;colour;notes\n10;dog;blue;x\n20;cat;purple;y\n30;cat;red;z\n");
+  const Dataset test = read_csv(test_path, CsvOptions{}, &train);
+  CHECK(test.feature_names == train.feature_names);
+  CHECK(test.class_names == train.class_names);
+  CHECK(test.task == LB_TASK_BINARY);
+  CHECK(test.n_classes == 2);
+  RowMatrix want(3, 3);
+  want << 1, 0, 10, 0, 0, 20, 0, 1, 30;
+  CHECK(test.X == want);
+  CHECK(test.y == Eigen::Vector3d(1, 0, 0));
+  // An unseen label, a missing column, text where train had numbers: the line and the first file.
+  auto like_error = [&](const std::string& text, const Dataset& like) {
+    try {
+      read_csv(write_file("t.csv", text), CsvOptions{}, &like);
+    } catch (const DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(like_error("size,colour,y\n1,red,cat\n2,red,bird\n", train),
+             Catch::Contains("t.csv:3: class 'bird' in column 3 (y) is not one of the 2 classes "
+                             "of " +
+                             train_path));
+  CHECK_THAT(like_error("size,y\n1,cat\n", train),
+             Catch::Contains("t.csv:1: no column 'colour' (a feature of " + train_path));
+  CHECK_THAT(like_error("size,colour,y\n1,red,cat\nbig,red,dog\n", train),
+             Catch::Contains("t.csv:3: 'big' in column 1 (size) is not a number, as the column is "
+                             "in " +
+                             train_path));
+  // Numeric classes: a label the first file did not have is an error too; one class is fine.
+  const Dataset numeric = csv("a,y\n1,0\n2,1\n3,2\n");
+  CHECK(read_csv(write_file("t.csv", "a,y\n5,1\n6,1\n"), CsvOptions{}, &numeric).y ==
+        Eigen::Vector2d(1, 1));
+  CHECK_THAT(like_error("a,y\n5,1\n6,3\n", numeric),
+             Catch::Contains("t.csv:3: class label 3 in column 2 (y) is not one of the classes "
+                             "0..2 of "));
+  CHECK_THAT(like_error("a,y\n1,0\n", load_dataset("moons(n=20)")),
+             Catch::Contains("which was not read from a CSV file"));
 }
 
 TEST_CASE("generated datasets are the same bits in every build", "[data]") {

@@ -61,11 +61,20 @@ int cmd_datasets(const std::vector<std::string>& args) {
     std::cout << "  " << std::left << std::setw(14) << g.name << std::setw(19) << g.task << g.doc
               << "\n"
               << "  " << std::string(14, ' ') << g.params << "\n";
-  std::cout << "\nyour data\n"
-               "  csv:PATH[?target=COL&task=regression|binary|multiclass&header=0|1]   target: "
-               "name or index, default last\n"
-               "  libsvm:PATH[?task=...]                                               LIBSVM / "
-               "svmlight format\n";
+  std::cout
+      << "\nyour data\n"
+         "  csv:PATH[?key=value&...]   RFC 4180 CSV (quoted fields; ',' ';' or tab, detected)\n"
+         "    target=COL                 name or 0-based index; default the last column\n"
+         "    task=regression|binary|multiclass   default: from the target (text labels:\n"
+         "                               classification, indices of the sorted labels)\n"
+         "    header=0|1                 default 1; without one, columns are x0, x1, ...\n"
+         "    sep=,|;|tab                default: detected from the first lines\n"
+         "    na=error|drop              a missing value (empty, NA, N/A, NaN, nan, ?):\n"
+         "                               an error naming file:line, or the row left out\n"
+         "    drop=COL,...               columns left out, by name\n"
+         "    max_categories=N           default 32: distinct values a text column may\n"
+         "                               have, one-hot encoded as COL=VALUE features\n"
+         "  libsvm:PATH[?task=...]       LIBSVM / svmlight format\n";
   return 0;
 }
 
@@ -94,6 +103,14 @@ int cmd_dataset(const std::vector<std::string>& args) {
       std::cout << "  outliers: " << (d.y.array() != d.y_clean.array()).count() << " of "
                 << d.y.size() << " targets corrupted; training rows keep them,\n"
                 << "    validation and test rows are judged on the clean targets\n";
+    if (d.rows_dropped)
+      std::cout << "  rows left out for a missing value: " << d.rows_dropped << "\n";
+    if (!d.class_names.empty()) {
+      std::cout << "  classes (sorted labels):";
+      for (size_t c = 0; c < d.class_names.size(); ++c)
+        std::cout << (c ? ", " : " ") << c << " = " << d.class_names[c];
+      std::cout << "\n";
+    }
     if (d.task != LB_TASK_REGRESSION) {
       std::cout << "  class balance:";
       for (int c = 0; c < d.n_classes; ++c)

@@ -48,6 +48,8 @@ std::string content_hash(const Dataset& d) {
   if (d.y_clean.size())  // only then: every other dataset keeps the hash (and trials) it had
     bytes.append(reinterpret_cast<const char*>(d.y_clean.data()),
                  size_t(d.y_clean.size()) * sizeof(double));
+  // Likewise only text labels: which class is which is part of what a trial's numbers mean.
+  for (const auto& c : d.class_names) bytes += ":class " + std::to_string(c.size()) + ":" + c;
   return sha256_hex(bytes);
 }
 
@@ -68,7 +70,7 @@ Dataset load_dataset(const std::string& spec_in) {
   if (spec.rfind("csv:", 0) == 0) {
     std::string path = spec.substr(4);
     auto q = query(path);
-    reject_unknown(q, {"target", "task", "header"}, spec);
+    reject_unknown(q, {"target", "task", "header", "sep", "na", "drop", "max_categories"}, spec);
     CsvOptions o;
     o.target = q.count("target") ? q["target"] : "";
     o.task = q.count("task") ? q["task"] : "";
@@ -76,6 +78,29 @@ Dataset load_dataset(const std::string& spec_in) {
       if (q["header"] != "0" && q["header"] != "1")
         throw DataError("dataset '" + spec + "': header must be 0 or 1");
       o.header = q["header"] == "1";
+    }
+    if (q.count("sep")) {
+      const std::string& s = q["sep"];
+      if (s != "," && s != ";" && s != "tab")
+        throw DataError("dataset '" + spec + "': sep must be ',', ';' or 'tab', not '" + s + "'");
+      o.sep = s == "tab" ? '\t' : s[0];
+    }
+    if (q.count("na")) {
+      if (q["na"] != "error" && q["na"] != "drop")
+        throw DataError("dataset '" + spec + "': na must be error or drop, not '" + q["na"] + "'");
+      o.na_drop = q["na"] == "drop";
+    }
+    if (q.count("drop"))
+      for (const auto& name : split(q["drop"], ','))
+        if (!name.empty()) o.drop.push_back(name);
+    if (q.count("max_categories")) {
+      double m;
+      if (!parse_double(q["max_categories"], m) || m < 1 || m > 1e6 || m != std::floor(m))
+        throw DataError("dataset '" + spec +
+                        "': max_categories must be an integer from 1 to "
+                        "1000000, not '" +
+                        q["max_categories"] + "'");
+      o.max_categories = size_t(m);
     }
     if (!o.task.empty()) parse_task(o.task);
     d = read_csv(path, o);

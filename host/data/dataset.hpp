@@ -28,7 +28,22 @@ struct Dataset {
   // learning rate is chosen, and a model judged, on what the data should say, so a robust loss
   // that ignored the outliers is seen to have been right.
   Eigen::VectorXd y_clean;
-  std::string hash;  // sha256 of the content (X, y, y_clean, task) as loaded or generated
+  // Text class labels in index order (y = 0 is class_names[0]): the sorted distinct labels of a
+  // CSV target such as yes/no; empty when the labels were numbers.
+  std::vector<std::string> class_names;
+  size_t rows_dropped = 0;  // CSV rows left out for a missing value (?na=drop)
+  // How a CSV file's columns became X and y, so that a second file (a user's test set) can be
+  // read the same way: read_csv(path, opt, &this). Empty for other sources.
+  struct CsvColumn {
+    std::string name;                     // the header's name (x0, x1, ... without a header)
+    std::vector<std::string> categories;  // one-hot, sorted; empty: a numeric column
+  };
+  struct CsvLayout {
+    std::string path;                // the file it was read from, for messages
+    std::string target;              // the target column's name
+    std::vector<CsvColumn> columns;  // the feature columns in X's order
+  } csv_layout;
+  std::string hash;  // sha256 of the content (X, y, y_clean, task, class_names)
 
   // Model output columns: 1 for regression and binary, K for multiclass.
   int output_cols() const { return task == LB_TASK_MULTICLASS ? n_classes : 1; }
@@ -43,17 +58,26 @@ struct CsvOptions {
   std::string target;  // column name or 0-based index; empty: the last column
   std::string task;    // regression|binary|multiclass; empty: inferred
   bool header = true;
+  char sep = 0;          // ',', ';' or '\t'; 0: detected from the first records
+  bool na_drop = false;  // a row with a missing value: false, an error; true, left out and counted
+  std::vector<std::string> drop;  // columns to leave out, by header name
+  size_t max_categories = 32;     // distinct values a text feature column may have to be one-hot
 };
 
-Dataset read_csv(const std::string& path, const CsvOptions& opt);
+// RFC 4180 CSV. With `like` (a dataset read_csv made), the file is read in like's layout: its
+// target and feature columns by name (other columns ignored, as are opt's target, task, drop and
+// max_categories), like's one-hot categories (an unseen value: all zeros) and classes (an unseen
+// label: an error naming file:line); the task and class count are like's.
+Dataset read_csv(const std::string& path, const CsvOptions& opt, const Dataset* like = nullptr);
 Dataset read_libsvm(const std::string& path, const std::string& task);
 // The same readers on a stream; `name` stands for the file in messages.
-Dataset read_csv(std::istream& in, const std::string& name, const CsvOptions& opt);
+Dataset read_csv(std::istream& in, const std::string& name, const CsvOptions& opt,
+                 const Dataset* like = nullptr);
 Dataset read_libsvm(std::istream& in, const std::string& name, const std::string& task);
 
 // Resolves a dataset spec:
 //   iris | wine | breast_cancer | diabetes | digits           shipped with lossbench
-//   csv:PATH[?target=COL&task=T&header=0]                      a CSV file
+//   csv:PATH[?target=COL&task=T&header=0&sep=;&na=drop&drop=a,b&max_categories=32]   a CSV file
 //   libsvm:PATH[?task=T]                                      a LIBSVM/svmlight file
 //   NAME(key=value,...)                                       a generator (see generators())
 Dataset load_dataset(const std::string& spec);

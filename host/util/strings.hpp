@@ -12,6 +12,8 @@ std::vector<std::string> close_matches(std::string_view word,
 // " (did you mean 'a' or 'b'?)" or "" when nothing is close.
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
 std::string trim(std::string_view s);
+// The same without a copy: a view into `s`.
+std::string_view trim_view(std::string_view s);
 // Splits on `sep`, trimming each piece; empty pieces are kept so callers can reject them.
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
