@@ -41,6 +41,22 @@ expect "has no hyperparameter 'beta3' (did you mean 'beta1' or 'beta2'?)" -- run
 expect "beta2 = 2 is outside its range" -- run "${base[@]}" "${d[@]}" --optimizers adam --optimizer.adam.beta2 2
 expect "missing.csv: cannot open: No such file or directory" -- run "${base[@]}" --datasets "csv:$work/missing.csv"
 expect "--config $work/missing.ini: cannot open" -- run --config "$work/missing.ini"
+
+# CSV files: each malformed one named with its line, and how to get past it where there is a way.
+printf 'a,y\n1,0\n"2,1\n3,0\n' > "$work/quote.csv"
+expect "quote.csv:3: a quoted field opens here and is never closed" -- dataset "csv:$work/quote.csv"
+printf 'a;y\n1;0\nNA;1\n' > "$work/na.csv"
+expect "na.csv:3: missing value ('NA') in column 1 (a); ?na=drop" -- dataset "csv:$work/na.csv"
+expect "na must be error or drop, not 'skip'" -- dataset "csv:$work/na.csv?na=skip"
+printf 'id\ty\nu1\t0\nu2\t1\nu3\t0\n' > "$work/ids.tsv"
+expect "ids.tsv:4: column 1 (id) has more than 2 distinct text values ('u3' is one more); drop it with ?drop=id" -- dataset "csv:$work/ids.tsv?max_categories=2"
+expect "ids.tsv:1: ?drop: no column 'ie' (did you mean 'id'" -- dataset "csv:$work/ids.tsv?drop=ie"
+printf 'a,y\n1,yes\n2,no\n3,maybe\n' > "$work/labels.csv"
+expect "labels.csv:2: target 'yes' in column 2 (y) is text; task=regression needs numbers" -- dataset "csv:$work/labels.csv?task=regression"
+expect "binary task needs 2 classes, column 2 (y) has 3" -- run "${base[@]}" --datasets "csv:$work/labels.csv?task=binary"
+printf 'a,y\n1,0\n2,1\noops,0\n' > "$work/stray.csv"
+expect "stray.csv:4: 'oops' in column 1 (a) is not a number, while 2 of its 3 values are" -- run "${base[@]}" --datasets "csv:$work/stray.csv"
+expect "sep must be ',', ';' or 'tab', not 'x'" -- dataset "csv:$work/stray.csv?sep=x"
 expect "no datasets" -- run --epochs 3
 
 # INI keys: the same checks, with the file named.

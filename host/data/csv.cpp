@@ -309,10 +309,13 @@ void text_targets(Dataset& d, const Column& c, const std::string& task, const st
     throw DataError(path + ": classification target has a single class (" +
                     shown(d.class_names[0]) + ")");
   d.task = task.empty() ? (k == 2 ? LB_TASK_BINARY : LB_TASK_MULTICLASS) : parse_task(task);
-  if (d.task == LB_TASK_BINARY && k != 2)
+  if (d.task == LB_TASK_BINARY && k != 2) {
+    std::string some;
+    for (size_t i = 0; i < std::min<size_t>(k, 3); ++i)
+      some += (i ? ", '" : "'") + shown(d.class_names[i]) + "'";
     throw DataError(path + ": binary task needs 2 classes, " + c.label() + " has " +
-                    std::to_string(k) + " ('" + shown(d.class_names[0]) + "', '" +
-                    shown(d.class_names[1]) + "', '" + shown(d.class_names[2]) + "'...)");
+                    std::to_string(k) + " (" + some + (k > 3 ? ", ...)" : ")"));
+  }
   d.n_classes = int(k);
   const auto r = c.rank(d.class_names);
   for (size_t i = 0; i < c.text.size(); ++i) d.y[Eigen::Index(i)] = r[c.text[i]];
@@ -393,7 +396,7 @@ Dataset read_csv_text(std::string_view text, const std::string& path, const CsvO
     names.assign(sc.cells.begin(), sc.cells.begin() + long(width));
     for (size_t j = 0; j < width; ++j) {
       const size_t k = find_column(names, names[j]);
-      if (k < j && !names[j].empty())
+      if (k < j)  // columns are found by name: for ?target, ?drop and a second file
         throw DataError(at(path, header_line) + "column name '" + shown(names[j]) +
                         "' is both column " + std::to_string(k + 1) + " and " +
                         std::to_string(j + 1));
