@@ -74,16 +74,23 @@ std::string TrialConfig::optimizer_params_json() const {
   return params_json(*optimizer, optimizer_hp);
 }
 
-// The seed is the only part of a trial that is not its configuration: configuration() is
-// canonical() without it, so that seeds of one configuration share a config_id.
-std::string TrialConfig::canonical() const { return with_seed(std::to_string(seed)); }
+// The seed and the split seed are the parts of a trial that are not its configuration but a
+// replicate of it: configuration() is canonical() without them, so that replicates of one
+// configuration share a config_id and the leaderboard's statistics include the split's variance.
+std::string TrialConfig::canonical() const {
+  return with_seed(std::to_string(seed) +
+                   (data->split_seed ? ";split_seed=" + std::to_string(data->split_seed) : ""));
+}
 std::string TrialConfig::configuration() const { return with_seed(""); }
 
 // One spelling for both: the text of canonical() is what every stored config_hash was computed
 // from, so it must not change (a changed text would re-run every finished trial).
 std::string TrialConfig::with_seed(const std::string& seed_text) const {
-  return "dataset=" + data->data.spec + "#" + data->data.hash + ";model=" + model.text +
-         ";loss=" + loss->name + "#" + loss->sha256 + loss_params_json() +
+  // A split of other fractions, or another split seed, is written only when it is not the
+  // default, so that every trial planned before they existed keeps its hash.
+  return "dataset=" + data->data.spec + "#" + data->data.hash +
+         (data->fractions.is_default() ? "" : ";split=" + data->fractions.text()) +
+         ";model=" + model.text + ";loss=" + loss->name + "#" + loss->sha256 + loss_params_json() +
          ";optimizer=" + optimizer->name + "#" + optimizer->sha256 + optimizer_params_json() +
          ";lr=" + format_double(lr) + (seed_text.empty() ? "" : ";seed=" + seed_text) +
          ";epochs=" + std::to_string(epochs) + ";batch=" + std::to_string(batch_size) +

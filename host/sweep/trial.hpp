@@ -27,10 +27,12 @@ struct Schedule {
   double lr(double base, uint64_t t, uint64_t steps_per_epoch, int epochs) const;
 };
 
-// A dataset loaded and split once, shared read-only by all of its trials.
+// A dataset loaded and split once per split seed, shared read-only by all of its trials.
 struct PreparedData {
   Dataset data;
   Split split;
+  SplitFractions fractions;
+  uint64_t split_seed = 0;  // like the seed, a replicate: not part of a trial's configuration
 };
 
 struct TrialConfig {
@@ -55,7 +57,8 @@ struct TrialConfig {
   std::string optimizer_params_json() const;
   // The canonical description hashed into `hash` (plugin and dataset hashes included).
   std::string canonical() const;
-  // canonical() without the seed, hashed into `config_id`: what seeds of one configuration share.
+  // canonical() without the seed and split seed, hashed into `config_id`: what the replicates
+  // (seeds x split seeds) of one configuration share.
   std::string configuration() const;
 
  private:
