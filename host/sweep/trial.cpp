@@ -163,12 +163,13 @@ struct Workspace {
 class Trial {
  public:
   Trial(const TrialConfig& c, const std::atomic<bool>& abandon,
-        const std::function<void()>& heartbeat)
+        const std::function<void()>& heartbeat, TrialObserver* observer)
       : c_(c),
         d_(c.data->data),
         s_(c.data->split),
         abandon_(abandon),
         heartbeat_(heartbeat),
+        observer_(observer),
         n_(s_.X_train.rows()),
         B_(std::min<Eigen::Index>(c.batch_size, n_)),
         max_rows_(std::max(B_, std::min<Eigen::Index>(
@@ -232,6 +233,7 @@ class Trial {
     }
     Rng init(mix_seed(c_.seed, hash_string(d_.hash + c_.model.text)));
     w_->model.initialize(c_.model.init, init);
+    if (observer_) observer_->started(w_->model);
     return std::nullopt;
   }
 
@@ -259,9 +261,14 @@ class Trial {
         return diverged(why + " at step " + step_text());
       w.model.backward(w.dout.data());
       const double lr = c_.schedule.lr(c_.lr, t_, steps_per_epoch, c_.epochs);
+      // Before the step: an optimizer may fold weight decay into the gradient it is given.
+      const double grad_norm = observer_ ? w.model.grads().norm() : 0.0;
       if (!w.opt->step(w.model.params().data(), w.model.grads().data(), size_t(w.model.n_params()),
                        lr, t_))
         return Ending{TrialStatus::Failed, c_.optimizer->where() + ": " + w.opt->error()};
+      if (observer_ &&
+          !observer_->stepped(t_, w.model, w.perm.data() + start, rows, lr, v, grad_norm))
+        return Ending{TrialStatus::Abandoned, "stopped by the observer"};
       if (abandon_.load(std::memory_order_relaxed))
         return Ending{TrialStatus::Abandoned, "interrupted"};
       if (c_.time_budget_s > 0 && wall_ms() > c_.time_budget_s * 1e3)
@@ -377,6 +384,7 @@ class Trial {
   const Split& s_;
   const std::atomic<bool>& abandon_;
   const std::function<void()>& heartbeat_;
+  TrialObserver* const observer_;
   const Eigen::Index n_, B_, max_rows_;
   const bool up_;
   const std::chrono::steady_clock::time_point t0_;
@@ -391,8 +399,8 @@ class Trial {
 }  // namespace
 
 TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
-                      const std::function<void()>& heartbeat) {
-  return Trial(c, abandon, heartbeat).run();
+                      const std::function<void()>& heartbeat, TrialObserver* observer) {
+  return Trial(c, abandon, heartbeat, observer).run();
 }
 
 }  // namespace lossbench

@@ -102,8 +102,22 @@ struct TrialResult {
   std::vector<CurvePoint> curve;
 };
 
+// Watches a trial step by step (`lossbench trace`); run does without one.
+class TrialObserver {
+ public:
+  virtual ~TrialObserver() = default;
+  // The model as initialized, before the first step.
+  virtual void started(const Model& model) = 0;
+  // After optimizer step t (from 1): the training rows of its minibatch, in order, the learning
+  // rate it used, the batch's loss before the step and the norm of its gradient. Returns false to
+  // end the trial after this step (status Abandoned, message "stopped by the observer").
+  virtual bool stepped(uint64_t t, const Model& model, const Eigen::Index* rows,
+                       Eigen::Index n_rows, double lr, double loss, double grad_norm) = 0;
+};
+
 // heartbeat, when set, is called after every epoch: the supervisor's sign that the trial is alive.
 TrialResult run_trial(const TrialConfig& config, const std::atomic<bool>& abandon,
-                      const std::function<void()>& heartbeat = {});
+                      const std::function<void()>& heartbeat = {},
+                      TrialObserver* observer = nullptr);
 
 }  // namespace lossbench
