@@ -66,8 +66,8 @@ std::string trace_json(const TrialConfig& c, const Trace& t) {
   std::string o = "{\"format\": 1,\n \"lossbench\": \"" LOSSBENCH_VERSION "\",\n \"config\": ";
   o += json_string(c.canonical());
   o += ",\n \"data\": {\"dataset\": " + json_string(c.data->data.spec) + ", \"task\": \"" +
-       task_name(c.data->data.task) + "\", \"n_classes\": " +
-       std::to_string(c.data->data.n_classes) + ",\n  \"X_train\": ";
+       task_name(c.data->data.task) +
+       "\", \"n_classes\": " + std::to_string(c.data->data.n_classes) + ",\n  \"X_train\": ";
   matrix(o, s.X_train, "   ");
   o += ",\n  \"y_train\": ";
   row(o, s.y_train.data(), s.y_train.rows());
@@ -151,8 +151,9 @@ int cmd_trace(const std::vector<std::string>& args_in) {
       {"split_seed", ra.spec.split_seeds.size()}};
   for (const auto& [name, n] : axes)
     if (n != 1)
-      throw po::error("option '" + std::string(name) + "': trace trains one trial, give one value (" +
-                      std::to_string(n) + " given)");
+      throw po::error("option '" + std::string(name) +
+                      "': trace trains one trial, give one value (" + std::to_string(n) +
+                      " given)");
   for (const auto& [plugin, hps] : ra.spec.hyperparams)
     for (const auto& [hp, values] : hps)
       if (values.size() != 1)
@@ -177,8 +178,8 @@ int cmd_trace(const std::vector<std::string>& args_in) {
   }
   const Trace t = trace_trial(c, steps);
   if (!t.ending.empty())
-    throw std::runtime_error("the trial ended after " + std::to_string(t.loss.size()) +
-                             " of " + std::to_string(steps) + " steps: " + t.ending);
+    throw std::runtime_error("the trial ended after " + std::to_string(t.loss.size()) + " of " +
+                             std::to_string(steps) + " steps: " + t.ending);
   std::error_code ec;
   std::filesystem::create_directories(out, ec);
   if (ec) throw std::runtime_error("--out " + out + ": cannot create it: " + ec.message());
