@@ -25,6 +25,18 @@ expect "option 'batch_size': '-4' must be" -- run "${base[@]}" "${d[@]}" --batch
 expect "option 'lr': -0.1 must be > 0" -- run "${base[@]}" "${d[@]}" --lr -0.1
 expect "option 'lr': 'fast' is not a number" -- run "${base[@]}" "${d[@]}" --lr fast
 expect "option 'seeds': '1.5' must be" -- run "${base[@]}" "${d[@]}" --seeds 1.5
+expect "option 'split': split '0.6,0.4' must be three fractions" -- run "${base[@]}" "${d[@]}" --split 0.6,0.4
+expect "option 'split': split '0.6,0.3,0.3': the fractions sum to 1.2, not 1" -- run "${base[@]}" "${d[@]}" --split 0.6,0.3,0.3
+expect "option 'split_seed': 'x' must be" -- run "${base[@]}" "${d[@]}" --split_seed 0,x
+expect "too few to split 0.9,0.1,0" -- run "${base[@]}" "${d[@]}" --split 0.9,0.1,0
+expect "the sweep has no trials: no loss fits the tasks of its datasets" -- run "${base[@]}" "${d[@]}" --losses mse
+expect "standardize_target=0 applies to regression targets" -- run "${base[@]}" --datasets "iris?standardize_target=0"
+expect "corrupt=all applies to a generator that corrupts" -- dataset "moons?corrupt=all"
+t=(trace --datasets iris --losses cross_entropy --optimizers adam --epochs 2)
+expect "option 'lr': trace trains one trial, give one value (2 given)" -- "${t[@]}" --lr 0.1,0.2 --out "$work/t"
+expect "option '--out' is required" -- "${t[@]}"
+expect "option '--steps': '7' must be an integer from 1 to 6" -- "${t[@]}" --steps 7 --out "$work/t"
+expect "the options give 0 trials" -- trace --datasets iris --losses mse --optimizers adam --out "$work/t"
 expect "option 'threads': '-1' must be" -- run "${base[@]}" "${d[@]}" --threads -1
 expect "option 'time_budget': must be >= 0" -- run "${base[@]}" "${d[@]}" --time_budget -1
 expect "option 'divergence_factor': must be > 1" -- run "${base[@]}" "${d[@]}" --divergence_factor 0.5

@@ -38,3 +38,14 @@ TEST_CASE("the kit fails a NaN loss and a drifting optimizer", "[check]") {
   CHECK_THAT(table, Catch::Contains("FAIL    parameters moved at step 1"));
   CHECK_THAT(table, Catch::Contains("FAIL    no learning rate in"));
 }
+
+TEST_CASE("the kit checks focal's gradient on binary batches as well as multiclass", "[check]") {
+  bool seen = false;
+  for (const auto& r : check_plugin(builtins().require("focal", LB_KIND_LOSS)))
+    if (r.check == "gradient = finite differences") {
+      seen = true;
+      CHECK(r.pass);
+      CHECK(r.detail == "6 shapes (binary,multiclass)");
+    }
+  CHECK(seen);
+}

@@ -348,7 +348,7 @@ TEST_CASE("generated datasets are the same bits in every build", "[data]") {
       {"friedman1(n=100)", "676b8aecb31b3704231216fe5f2847815e3f2e2b30f99430adf1b9712e2d74c9"},
       {"blobs(n=100)", "b006bf18d142c2241de2ec0409ea394f4b95c222c2582c43e28cd086f25e968c"},
       {"imbalanced(n=100)", "47a08c07c492f3bcdd13ec885885e224911e68e0dbe2d754298d755d11d5992d"},
-      {"label_noise(n=100)", "311ed51b67466363dfbcfee82458302cd2e8921759e2955036971105e6e7d397"},
+      {"label_noise(n=100)", "5344ce9c00a4043f024d4e449de22c4e8b532ae43dc9ffeeacd99c583584a2a2"},
       {"moons(n=100)", "97ee8f364f0715962aed10431707df9b3833ca9c8375c84ccb532ae800770970"},
       {"circles(n=100)", "ba63bd59117c346958101a9e553eb687566a3ea1b7bfde6abca24cb47f1bb097"},
       {"spirals(n=100)", "fb8ca14427c9335e9d043f13d46b1221fee015b0144625a4e7c2e397d87b78ea"},
@@ -575,4 +575,102 @@ TEST_CASE("the MLP's vectorized tanh agrees with std::tanh to 1e-14", "[data]") 
   CHECK(worst < 1e-14);
   X(3, 0) = NAN;  // a diverged model's NaN must survive the activation
   CHECK(std::isnan(m.forward(X)(3, 0)));
+}
+
+TEST_CASE("the evaluation protocol: split fractions, split seeds, corrupt=all, label flips",
+          "[data]") {
+  const Dataset d = load_dataset("linear(n=1000,d=4,noise=0.3,outliers=0.1)");
+  // The default fractions deal exactly as before they could be chosen (hashes rely on it).
+  const Split a = make_split(d, 0), b = make_split(d, 0, SplitFractions{});
+  CHECK(a.X_test == b.X_test);
+  CHECK(a.X_test.rows() == 200);
+  const Split wide = make_split(d, 0, parse_split("0.8,0.1,0.1"));
+  CHECK(wide.X_train.rows() == 800);
+  CHECK(wide.X_val.rows() == 100);
+  CHECK(wide.X_test.rows() == 100);
+  // Another split seed deals other rows; the same one, the same rows.
+  const Split other = make_split(d, 1);
+  CHECK(other.X_test.rows() == a.X_test.rows());
+  CHECK(other.X_test != a.X_test);
+  CHECK(make_split(d, 1).X_test == other.X_test);
+  // Clean evaluation by default, every corrupted row counted where it went.
+  CHECK(a.corrupted[0] > 30);
+  CHECK(a.corrupted[1] == 0);
+  CHECK(a.corrupted[2] == 0);
+  CHECK(a.judged_clean > 0);
+  CHECK(a.corrupted[0] + a.judged_clean == size_t((d.y.array() != d.y_clean.array()).count()));
+  const Dataset all = load_dataset("linear(n=1000,d=4,noise=0.3,outliers=0.1)?corrupt=all");
+  CHECK(all.hash != d.hash);
+  const Split sa = make_split(all, 0);
+  CHECK(sa.corrupted[1] + sa.corrupted[2] == a.judged_clean);
+  CHECK(sa.judged_clean == 0);
+  CHECK_THROWS_WITH(load_dataset("linear(outliers=0)?corrupt=all"),
+                    Catch::Contains("corrupts none"));
+  CHECK_THROWS_WITH(load_dataset("iris?corrupt=some"),
+                    Catch::Contains("'train' (the default) or 'all'"));
+  // Label flips are a training-only corruption too.
+  const Dataset flips = load_dataset("label_noise(n=600,flip=0.3)");
+  REQUIRE(flips.y_clean.size() == 600);
+  const Split sf = make_split(flips, 0);
+  CHECK(sf.corrupted[0] > 100);
+  CHECK(sf.corrupted[1] + sf.corrupted[2] == 0);
+  for (const char* bad : {"0.6,0.2", "0.5,0.2,0.2", "0,0.5,0.5", "a,0.2,0.2", "0.6,0.2,-0.2"})
+    CHECK_THROWS_AS(parse_split(bad), std::invalid_argument);
+  CHECK_THROWS_WITH(make_split(load_dataset("iris"), 0, parse_split("0.9,0.1,0")),
+                    Catch::Contains("too few to split"));
+}
+
+TEST_CASE("targets are standardized by the training rows unless standardize_target=0", "[data]") {
+  const Dataset raw = load_dataset("diabetes?standardize_target=0");
+  const Dataset std_ = load_dataset("diabetes");
+  CHECK(raw.hash != std_.hash);
+  const Split r = make_split(raw, 0), s = make_split(std_, 0);
+  CHECK(r.y_mean == 0);
+  CHECK(r.y_std == 1);
+  CHECK(r.y_train.mean() > 100);  // the target's own units
+  CHECK((r.y_train.array() - (s.y_train.array() * s.y_std + s.y_mean)).abs().maxCoeff() < 1e-9);
+  CHECK_THROWS_WITH(load_dataset("iris?standardize_target=0"), Catch::Contains("regression"));
+  CHECK_THROWS_WITH(load_dataset("diabetes?standardize_target=2"), Catch::Contains("0 or 1"));
+}
+
+TEST_CASE("the user's own validation and test files replace the dealt rows", "[data]") {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("lossbench_userrows_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  std::string train = "a,b,y\n", test = "a,b,y\n";
+  for (int i = 0; i < 50; ++i)
+    train += std::to_string(i) + "," + std::to_string(i % 7) + "," + std::to_string(i % 2) + "\n";
+  for (int i = 0; i < 9; ++i)
+    test += std::to_string(100 + i) + ",1," + std::to_string(i % 2) + "\n";
+  const std::string tr = write("train.csv", train), te = write("test.csv", test),
+                    va = write("val.csv", test);
+  const Dataset d = load_dataset("csv:" + tr + "?test=" + te);
+  REQUIRE(d.test_rows);
+  const Split s = make_split(d, 0);
+  CHECK(s.X_test.rows() == 9);
+  // The rest is dealt 0.6 : 0.2, that is 3 : 1.
+  CHECK(s.X_train.rows() + s.X_val.rows() == 50);
+  CHECK(s.X_val.rows() == 12);
+  // Standardized with the training rows' statistics: the test rows lie far beyond them.
+  CHECK(s.X_test.col(0).minCoeff() > 2);
+  const Dataset both = load_dataset("csv:" + tr + "?test=" + te + "&val=" + va);
+  const Split sb = make_split(both, 0);
+  CHECK(sb.X_train.rows() == 50);
+  CHECK(sb.X_val.rows() == 9);
+  CHECK(both.hash != d.hash);
+  CHECK(d.hash != load_dataset("csv:" + tr).hash);
+  // Read in the training file's layout: columns by name, in any order.
+  const Dataset swapped =
+      load_dataset("csv:" + tr + "?test=" + write("swapped.csv", "y,b,a\n0,1,100\n1,1,101\n"));
+  CHECK(swapped.test_rows->X.row(1) == Eigen::RowVector2d(101, 1));
+  CHECK_THROWS_WITH(
+      load_dataset("csv:" + tr + "?test=" + write("cols.csv", "a,c,y\n1,2,0\n2,1,1\n")),
+      Catch::Contains("cols.csv:1: no column 'b' (a feature of " + tr + ")"));
+  CHECK_THROWS_WITH(load_dataset("csv:" + tr + "?test=" + dir.string() + "/missing.csv"),
+                    Catch::Contains("missing.csv"));
+  std::filesystem::remove_all(dir);
 }

@@ -41,6 +41,31 @@ TEST_CASE("built-in plugins load with kind, tasks, hash and ABI", "[registry]") 
   CHECK(r.require("soft_f1", LB_KIND_LOSS)->tasks == (LB_TASK_BINARY | LB_TASK_MULTICLASS));
 }
 
+TEST_CASE("the imbalance losses: focal on binary data too, and their hyperparameters",
+          "[registry]") {
+  const Registry& r = builtins();
+  auto focal = r.require("focal", LB_KIND_LOSS);
+  CHECK(focal->tasks == (LB_TASK_BINARY | LB_TASK_MULTICLASS));
+  REQUIRE(focal->hyperparams.size() == 2);
+  CHECK(focal->hyperparams[0].name == "gamma");
+  CHECK(focal->hyperparams[1].name == "alpha");
+  CHECK(focal->hyperparams[1].default_value == 0.25);  // torchvision's default
+  CHECK(focal->hyperparams[1].min_value == -1.0);
+  // torchvision reads every negative alpha as "none"; only -1 spells it here.
+  CHECK_NOTHROW(LossInstance(focal, {2.0, -1.0}, LB_TASK_BINARY, 4, 1));
+  CHECK_THROWS_WITH(LossInstance(focal, {2.0, -0.5}, LB_TASK_BINARY, 4, 1),
+                    Catch::Contains("alpha is in [0, 1], or -1 for no class weighting"));
+  auto bce = r.require("bce", LB_KIND_LOSS);
+  REQUIRE(bce->hyperparams.size() == 1);
+  CHECK(bce->hyperparams[0].name == "pos_weight");
+  CHECK(bce->hyperparams[0].default_value == 1.0);
+  auto ce = r.require("cross_entropy", LB_KIND_LOSS);
+  REQUIRE(ce->hyperparams.size() == 1);
+  CHECK(ce->hyperparams[0].name == "label_smoothing");
+  CHECK(ce->hyperparams[0].default_value == 0.0);
+  CHECK(ce->hyperparams[0].max_value == 1.0);
+}
+
 TEST_CASE("a name nobody provides gets close suggestions", "[registry]") {
   CHECK_THROWS_WITH(builtins().require("hubber", LB_KIND_LOSS),
                     Catch::Contains("unknown loss 'hubber'") && Catch::Contains("'huber'"));

@@ -174,7 +174,11 @@ TEST_CASE("a learning rate that overflows the outputs is a divergence with its s
   }
   CHECK(Store::query(db,
                      "SELECT count(*) FROM trials WHERE status = 'diverged' AND loss IN"
-                     " ('cross_entropy', 'focal', 'multi_margin', 'bce', 'hinge')")[0][0] == "5");
+                     " ('cross_entropy', 'focal', 'multi_margin', 'bce', 'hinge')")[0][0] == "6");
+  // focal is in both counts: softmax on iris, sigmoid on breast_cancer.
+  CHECK(Store::query(db,
+                     "SELECT count(*) FROM trials WHERE loss = 'focal' AND status = 'diverged'"
+                     " AND dataset IN ('iris', 'breast_cancer')")[0][0] == "2");
 }
 
 TEST_CASE("each curve row has every metric of its task in its own column", "[sweep]") {
@@ -287,7 +291,8 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
       "DROP VIEW leaderboard; DROP VIEW configurations; DROP TABLE student_t;"
       "DROP INDEX trials_config; ALTER TABLE trials DROP COLUMN config_id;"
       "ALTER TABLE trials DROP COLUMN loss_sha256; ALTER TABLE trials DROP COLUMN "
-      "optimizer_sha256;";
+      "optimizer_sha256; ALTER TABLE trials DROP COLUMN split; ALTER TABLE trials DROP COLUMN "
+      "split_seed;";
   exec(drop + "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   sqlite3_close(raw);
   CHECK_THROWS(Store::query(db, "SELECT val_f1 FROM curves"));  // really version 1 now
@@ -370,4 +375,41 @@ TEST_CASE("Store::table types each cell as SQLite holds it; Store::query keeps S
         std::vector<std::vector<std::string>>{{"1", "0.1", "2.0", "x,y", "", "Inf", "AB"}});
   CHECK(cols == t.columns);
   CHECK_THROWS_WITH(Store::table(db, "SELECT nope FROM trials"), Catch::Contains(db));
+}
+
+TEST_CASE("a schema-3 database (no split columns) is upgraded and resumes without re-running",
+          "[sweep]") {
+  const std::string db = scratch_db("schema3");
+  SweepSpec spec = small_spec();
+  RunStats first = run(spec, builtins(), db);
+  REQUIRE(first.done > 0);
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+  std::string drop;
+  {
+    for (const auto& v : Store::query(db, "SELECT name FROM sqlite_master WHERE type = 'view'"))
+      drop += "DROP VIEW " + v[0] + ";";
+  }
+  drop +=
+      "ALTER TABLE trials DROP COLUMN split; ALTER TABLE trials DROP COLUMN split_seed;"
+      "UPDATE meta SET value = '3' WHERE key = 'schema_version'";
+  REQUIRE(sqlite3_exec(raw, drop.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  CHECK_THROWS(Store::query(db, "SELECT split FROM trials"));  // really version 3 now
+
+  RunStats again = run(spec, builtins(), db);
+  CHECK(again.done == 0);  // the hashes of default splits did not change: nothing re-runs
+  CHECK(again.skipped_done == first.total);
+  CHECK(Store::query(db,
+                     "SELECT count(*) FROM trials WHERE split = '0.6,0.2,0.2' AND "
+                     "split_seed = 0")[0][0] == std::to_string(first.total));
+  CHECK(Store::query(db, "SELECT count(*) FROM leaderboard")[0][0] != "0");
+
+  // A second split seed is a replicate: the same configurations, twice the seeds.
+  spec.split_seeds = {0, 1};
+  RunStats more = run(spec, builtins(), db);
+  CHECK(more.done + more.diverged + more.failed == first.total);
+  CHECK(Store::query(db, "SELECT count(DISTINCT config_id) * 4 = count(*) FROM trials")[0][0] ==
+        "1");  // small_spec has two seeds, now times two split seeds
+  CHECK(Store::query(db, "SELECT count(*) FROM leaderboard WHERE seeds_planned != 4")[0][0] == "0");
 }

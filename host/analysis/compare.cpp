@@ -60,7 +60,7 @@ Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
       " seeds_done, seeds_planned, val_mean, test_mean, test_sd, test_ci_low, test_ci_high,"
       " tied_with_best, at_grid_edge, grid_edge, is_best, partial, seeds_failed, seeds_pending,"
       " higher_is_better, tuned, epochs, batch_size, schedule, task, dataset_hash, loss_sha256,"
-      " optimizer_sha256, config_id FROM lb" +
+      " optimizer_sha256, config_id, split FROM lb" +
       (limit ? " WHERE place <= " + std::to_string(limit) : std::string()) + " ORDER BY " +
       kProblemKey + ", place";
   return Store::table(db, sql);
@@ -69,8 +69,9 @@ Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
 namespace {
 
 struct Result {
-  double test_mean = NAN;             // oriented: lower is better, +inf for no result
-  std::map<int64_t, double> by_seed;  // oriented final test values of seeds that finished
+  double test_mean = NAN;  // oriented: lower is better, +inf for no result
+  // Oriented final test values of the replicates (split seed, seed) that finished.
+  std::map<std::pair<int64_t, int64_t>, double> by_seed;
 };
 struct Problem {
   std::string dataset;
@@ -177,7 +178,7 @@ std::vector<RankGroup> rank(const std::string& db, const std::string& by, const 
       ") WHERE place = 1) "
       "SELECT e.task, e.metric, e.dataset, e.problem_key, e.higher_is_better, e." +
       by +
-      ", e.test_mean, t.seed, t.final_test"
+      ", e.test_mean, t.seed, t.final_test, t.split_seed"
       " FROM e LEFT JOIN trials t ON t.config_id = e.config_id AND t.status = 'done'"
       " ORDER BY e.task, e.metric, e.dataset";
   const Table rows = Store::table(db, sql);
@@ -190,7 +191,7 @@ std::vector<RankGroup> rank(const std::string& db, const std::string& by, const 
     Result& r = p.entries[row[5].text];
     r.test_mean = row[6].kind == Cell::Null ? INFINITY : sign * number(row[6]);
     if (row[7].kind != Cell::Null && row[8].kind != Cell::Null)
-      r.by_seed[row[7].integer] = sign * number(row[8]);
+      r.by_seed[{row[9].integer, row[7].integer}] = sign * number(row[8]);
   }
   std::vector<RankGroup> groups;
   for (const auto& [key, problems] : groups_of) {

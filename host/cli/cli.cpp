@@ -27,6 +27,8 @@ const std::vector<Command>& commands() {
       {"plugins", "list every loaded plugin (kind, tasks, hyperparameters, file) and every failure",
        &cmd_plugins},
       {"check", "run the conformance kit on a plugin: lossbench check NAME|PATH.so", &cmd_check},
+      {"trace", "one trial step by step as JSON, to replay elsewhere (PyTorch): see docs/trace.md",
+       &cmd_trace},
   };
   return table;
 }

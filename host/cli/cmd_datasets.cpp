@@ -10,6 +10,7 @@
 #include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 namespace lossbench::cli {
 
@@ -74,35 +75,66 @@ int cmd_datasets(const std::vector<std::string>& args) {
          "    drop=COL,...               columns left out, by name\n"
          "    max_categories=N           default 32: distinct values a text column may\n"
          "                               have, one-hot encoded as COL=VALUE features\n"
-         "  libsvm:PATH[?task=...]       LIBSVM / svmlight format\n";
+         "  libsvm:PATH[?task=...]       LIBSVM / svmlight format\n"
+         "  either with &val=FILE and/or &test=FILE: your own validation and test rows\n"
+         "  (same layout; a CSV's columns found by name, with the training file's categories\n"
+         "  and classes; standardized with the training rows' statistics)\n"
+         "\nany spec may end in ?standardize_target=0 (regression: losses see raw targets);"
+         "\na generator's in ?corrupt=all (outliers and flips reach validation and test too)\n";
   return 0;
 }
 
 int cmd_dataset(const std::vector<std::string>& args) {
-  po::options_description desc("lossbench dataset SPEC");
+  po::options_description desc("lossbench dataset SPEC [--split F] [--split_seed N]");
   std::vector<std::string> specs;
+  std::string split_text, split_seed_text;
   desc.add_options()("help,h", "show this help")("spec", po::value(&specs)->composing(),
-                                                 "dataset spec (positional)");
+                                                 "dataset spec (positional)")(
+      "split", po::value(&split_text)->default_value("0.6,0.2,0.2"),
+      "train,val,test fractions, as run's --split")(
+      "split_seed", po::value(&split_seed_text)->default_value("0"),
+      "the seed of the dealing, as one of run's --split_seed");
   po::variables_map vm;
   parse_or_throw(args, desc, {"spec"}, vm);
   if (vm.count("help") || specs.empty()) {
     std::cout << desc;
     return vm.count("help") ? 0 : 2;
   }
+  SplitFractions fractions;
+  try {
+    fractions = parse_split(split_text);
+  } catch (const std::invalid_argument& e) {
+    throw po::error("option 'split': " + std::string(e.what()));
+  }
+  const bool digits = !split_seed_text.empty() && split_seed_text.size() <= 18 &&
+                      std::all_of(split_seed_text.begin(), split_seed_text.end(), ::isdigit);
+  if (!digits)
+    throw po::error("option 'split_seed': '" + split_seed_text +
+                    "' must be one integer from 0 to 10^18");
+  const uint64_t split_seed = std::stoull(split_seed_text);
   for (auto spec : specs) {
     // The quoting rule of --datasets, so that one spelling works in both places.
     spec.erase(std::remove(spec.begin(), spec.end(), '"'), spec.end());
     Dataset d = load_dataset(spec);
-    Split s = make_split(d, 0);
+    Split s = make_split(d, split_seed, fractions);
     std::cout << d.spec << ": " << d.X.rows() << " rows x " << d.X.cols() << " features, "
               << task_name(d.task);
     if (d.task != LB_TASK_REGRESSION) std::cout << ", " << d.n_classes << " classes";
-    std::cout << "\n  split train/val/test: " << s.X_train.rows() << "/" << s.X_val.rows() << "/"
-              << s.X_test.rows() << "\n  sha256 " << d.hash << "\n";
-    if (d.y_clean.size())
-      std::cout << "  outliers: " << (d.y.array() != d.y_clean.array()).count() << " of "
-                << d.y.size() << " targets corrupted; training rows keep them,\n"
-                << "    validation and test rows are judged on the clean targets\n";
+    std::cout << "\n  train/val/test: " << s.X_train.rows() << "/" << s.X_val.rows() << "/"
+              << s.X_test.rows() << " (split " << fractions.text() << ", split seed " << split_seed;
+    if (d.val_rows) std::cout << "; validation rows from " << d.val_rows->spec;
+    if (d.test_rows) std::cout << "; test rows from " << d.test_rows->spec;
+    std::cout << ")\n  sha256 " << d.hash << "\n";
+    if (d.y_clean.size()) {
+      std::cout << "  corrupted targets (train/val/test): " << s.corrupted[0] << "/"
+                << s.corrupted[1] << "/" << s.corrupted[2];
+      if (d.corrupt_all)
+        std::cout << "; corrupt=all: validation and test keep theirs too\n";
+      else
+        std::cout << "; " << s.judged_clean
+                  << " validation and test rows are judged on their clean targets\n"
+                     "    (the training split alone is corrupted; ?corrupt=all corrupts all)\n";
+    }
     if (d.rows_dropped)
       std::cout << "  rows left out for a missing value: " << d.rows_dropped << "\n";
     if (!d.class_names.empty()) {
@@ -121,6 +153,15 @@ int cmd_dataset(const std::vector<std::string>& args) {
       std::cout << "  target: mean " << format_double(m) << ", sd " << format_double(sd) << ", min "
                 << format_double(d.y.minCoeff()) << ", max " << format_double(d.y.maxCoeff())
                 << "\n";
+      if (d.standardize_target) {
+        std::ostringstream how;
+        how << std::setprecision(4) << "  losses see (target - " << s.y_mean << ") / " << s.y_std
+            << ", the training rows' mean and sd: huber's delta and any other\n"
+               "    scale is in units of that sd (?standardize_target=0: raw targets); metrics "
+               "are in the target's units\n";
+        std::cout << how.str();
+      } else
+        std::cout << "  losses see the targets as they are (standardize_target=0)\n";
     }
     std::cout << "  " << std::left << std::setw(24) << "feature" << std::setw(12) << "mean"
               << std::setw(12) << "sd" << std::setw(12) << "min"

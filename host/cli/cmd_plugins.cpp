@@ -115,6 +115,12 @@ int cmd_plugins(const std::vector<std::string>& args) {
       std::cout << "  " << std::left << std::setw(16) << "name" << std::setw(28) << "tasks"
                 << "description\n";
     for (const auto& p : ps) print_plugin(std::cout, *p);
+    if (kind == LB_KIND_LOSS)
+      std::cout
+          << "  Regression losses see targets standardized by the training rows' mean and sd, "
+             "so a\n  scale hyperparameter (huber's delta) is in units of that sd: "
+             "'lossbench dataset SPEC'\n  shows it, and SPEC?standardize_target=0 keeps "
+             "the target's own units.\n";
     std::cout << "\n";
   }
   if (!reg.failures().empty()) {

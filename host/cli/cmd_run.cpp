@@ -158,7 +158,11 @@ void print_plan(const Plan& plan, const RunArgs& ra) {
     std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
   std::cout << "\n       = " << plan.trials.size() << " trials";
   if (plan.skipped) std::cout << " (" << plan.skipped << " incompatible loss/task cells skipped)";
-  std::cout << "\n" << std::flush;
+  std::cout << "\n";
+  for (const auto& s : plan.skips)
+    std::cout << "       skipped: " << s.loss << " on " << join(s.datasets, ", ") << " ("
+              << s.reason << ")\n";
+  std::cout << std::flush;
 }
 
 // The supervisor's side of an isolated run: it registers the invocation once, supervises
@@ -238,6 +242,13 @@ int cmd_run(const std::vector<std::string>& args) {
     for (const auto& f : reg.failures()) std::cerr << "note: not loaded: " << f.message() << "\n";
     print_plan(plan, ra);
   }
+  // A sweep of nothing is a mistake in it (the losses fit none of the datasets), not a success.
+  if (plan.trials.empty())
+    throw std::invalid_argument(
+        "the sweep has no trials: " +
+        (plan.skips.empty() ? std::string("an axis is empty")
+                            : "no loss fits the tasks of its datasets (see 'skipped' above; "
+                              "'lossbench plugins' lists each loss's tasks)"));
   if (ra.dry_run) {
     print_estimate(std::cout, plan, ra);
     return 0;

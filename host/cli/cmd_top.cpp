@@ -4,6 +4,7 @@
 #include "cli/options.hpp"
 #include "cli/output.hpp"
 #include "cli/run_args.hpp"
+#include "data/dataset.hpp"
 #include "util/strings.hpp"
 
 #include <cmath>
@@ -107,8 +108,9 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
     throw std::logic_error(std::string("leaderboard has no column ") + name);
   };
   const size_t dataset = col("dataset"), model = col("model"), metric = col("metric");
-  const std::vector<size_t> problem = {dataset,       col("dataset_hash"), model,          metric,
-                                       col("epochs"), col("batch_size"),   col("schedule")};
+  const std::vector<size_t> problem = {
+      dataset, col("dataset_hash"), col("split"),      model,
+      metric,  col("epochs"),       col("batch_size"), col("schedule")};
   auto text = [](const Cell& c) {
     return c.kind == Cell::Integer ? std::to_string(c.integer) : c.text;
   };
@@ -134,6 +136,8 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
     std::string budget =
         " | " + text(first[col("epochs")]) + " epochs, batch " + text(first[col("batch_size")]);
     if (first[col("schedule")].text != "constant") budget += ", " + first[col("schedule")].text;
+    if (first[col("split")].text != SplitFractions{}.text())
+      budget += ", split " + first[col("split")].text;
     std::string name = short_dataset(first[dataset].text);
     if (hashes[first[dataset].text].size() > 1)
       name += " (data " + first[col("dataset_hash")].text.substr(0, 8) + ")";

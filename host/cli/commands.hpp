@@ -17,6 +17,7 @@ int cmd_check(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_status(const std::vector<std::string>& args);
 int cmd_top(const std::vector<std::string>& args);
+int cmd_trace(const std::vector<std::string>& args);
 int cmd_rank(const std::vector<std::string>& args);
 int cmd_datasets(const std::vector<std::string>& args);
 int cmd_dataset(const std::vector<std::string>& args);

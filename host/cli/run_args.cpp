@@ -53,11 +53,11 @@ int positive_int(const std::string& key, const std::string& s, int min = 1, int 
 }
 
 // Seeds are stored as SQLite integers (int64) and written into the trial's identity in full.
-uint64_t seed_value(const std::string& s) {
+uint64_t seed_value(const std::string& key, const std::string& s) {
   constexpr uint64_t kMax = uint64_t(INT64_MAX);
   const bool digits = !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), ::isdigit);
   if (!digits || std::stoull(s) > kMax)
-    throw po::error("option 'seeds': '" + s + "' must be an integer from 0 to " +
+    throw po::error("option '" + key + "': '" + s + "' must be an integer from 0 to " +
                     std::to_string(kMax));
   return std::stoull(s);
 }
@@ -136,6 +136,10 @@ po::options_description sweep_options() {
       "lr", po::value<std::string>()->default_value("0.01"), "learning rates")(
       "seeds", po::value<std::string>()->default_value("0"),
       "seeds (init and minibatch order): integers 0 to 2^63-1")(
+      "split", po::value<std::string>()->default_value("0.6,0.2,0.2"),
+      "train,val,test fractions of each dataset's rows (stratified for classification)")(
+      "split_seed", po::value<std::string>()->default_value("0"),
+      "split seeds: each deals the rows anew, a replicate like a seed")(
       "epochs", po::value<std::string>()->default_value("20"), "epochs per trial")(
       "batch_size", po::value<std::string>()->default_value("32"), "minibatch size")(
       "schedule", po::value<std::string>()->default_value("constant"),
@@ -284,8 +288,18 @@ void set_axes(const po::variables_map& vm, const HyperparamAxes& hp, RunArgs& ra
   s.lrs = unique_values("lr", lrs, lr_text, std::equal_to<double>(), notes);
   const auto seed_text = list("seeds", get("seeds"));
   std::vector<uint64_t> seeds;
-  for (const auto& x : seed_text) seeds.push_back(seed_value(x));
+  for (const auto& x : seed_text) seeds.push_back(seed_value("seeds", x));
   s.seeds = unique_values("seeds", seeds, seed_text, std::equal_to<uint64_t>(), notes);
+  try {
+    s.split = parse_split(get("split"));
+  } catch (const std::invalid_argument& e) {
+    throw po::error("option 'split': " + std::string(e.what()));
+  }
+  const auto split_seed_text = list("split_seed", get("split_seed"));
+  std::vector<uint64_t> split_seeds;
+  for (const auto& x : split_seed_text) split_seeds.push_back(seed_value("split_seed", x));
+  s.split_seeds =
+      unique_values("split_seed", split_seeds, split_seed_text, std::equal_to<uint64_t>(), notes);
   for (const auto& [key, values] : hp) {
     const auto last = key.rfind('.');
     std::vector<std::string> text;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <istream>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,7 +44,15 @@ struct Dataset {
     std::string target;              // the target column's name
     std::vector<CsvColumn> columns;  // the feature columns in X's order
   } csv_layout;
-  std::string hash;  // sha256 of the content (X, y, y_clean, task, class_names)
+  // `?corrupt=all`: validation and test rows keep the corrupted targets too (the old protocol).
+  bool corrupt_all = false;
+  // `?standardize_target=0`: regression losses see the targets in their own units.
+  bool standardize_target = true;
+  // The user's own validation and test rows (`?val=FILE`, `?test=FILE`), read in this dataset's
+  // layout; null when they are dealt from this dataset's rows.
+  std::shared_ptr<const Dataset> val_rows, test_rows;
+  std::string hash;  // sha256 of the content (X, y, y_clean, task, class_names, options,
+                     // val/test files)
 
   // Model output columns: 1 for regression and binary, K for multiclass.
   int output_cols() const { return task == LB_TASK_MULTICLASS ? n_classes : 1; }
@@ -77,9 +86,11 @@ Dataset read_libsvm(std::istream& in, const std::string& name, const std::string
 
 // Resolves a dataset spec:
 //   iris | wine | breast_cancer | diabetes | digits           shipped with lossbench
-//   csv:PATH[?target=COL&task=T&header=0&sep=;&na=drop&drop=a,b&max_categories=32]   a CSV file
-//   libsvm:PATH[?task=T]                                      a LIBSVM/svmlight file
+//   csv:PATH[?target=COL&task=T&header=0&sep=;&na=drop&drop=a,b&max_categories=32
+//            &val=FILE&test=FILE]                            a CSV file
+//   libsvm:PATH[?task=T&val=FILE&test=FILE]                   a LIBSVM/svmlight file
 //   NAME(key=value,...)                                       a generator (see generators())
+// Any spec may end in ?standardize_target=0 (regression) and a generator's in ?corrupt=all.
 Dataset load_dataset(const std::string& spec);
 
 struct GeneratorInfo {
@@ -100,15 +111,31 @@ std::vector<std::string> builtin_dataset_names();
 // Where the shipped CSVs live: $LOSSBENCH_DATA_DIR, else the source tree's datasets/.
 std::string data_dir();
 
+// How a dataset's rows are dealt: train, validation and test fractions (summing to 1).
+struct SplitFractions {
+  double train = 0.6, val = 0.2, test = 0.2;
+  bool is_default() const { return train == 0.6 && val == 0.2 && test == 0.2; }
+  std::string text() const;  // "0.6,0.2,0.2"
+};
+// "0.7,0.15,0.15" (or "train,val,test" fractions of any positive sum close to 1); throws
+// std::invalid_argument naming what is wrong.
+SplitFractions parse_split(const std::string& text);
+
 // A split with features (and regression targets) standardized by train statistics.
 struct Split {
   RowMatrix X_train, X_val, X_test;
   RowMatrix y_train, y_val, y_test;  // regression: standardized value; classification: index
   double y_mean = 0, y_std = 1;      // to report regression metrics in original units
+  // Rows whose target, as this split uses it, differs from the clean one (train, val, test), and
+  // the validation and test rows that were corrupted but are judged on their clean target.
+  size_t corrupted[3] = {0, 0, 0};
+  size_t judged_clean = 0;
 };
 
-// Seeded 60/20/20 split, stratified for classification. Zero-variance features get std 1.
-Split make_split(const Dataset& d, uint64_t seed, double val_fraction = 0.2,
-                 double test_fraction = 0.2);
+// Seeded split, stratified for classification; the user's val/test rows, when the dataset has
+// them, replace the dealt ones (the fractions of the rest are rescaled). Features, and regression
+// targets unless the dataset says not to, are standardized by the training rows' mean and sd;
+// zero-variance features get sd 1.
+Split make_split(const Dataset& d, uint64_t seed, const SplitFractions& fractions = {});
 
 }  // namespace lossbench

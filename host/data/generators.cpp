@@ -171,7 +171,9 @@ const std::vector<Generator>& table() {
          return ds;
        }},
       {{"label_noise", "binary/multiclass", "",
-        "separable blobs whose labels are flipped to a random other class with rate `flip`"},
+        "separable blobs whose training labels are flipped to a random other class with rate "
+        "`flip` "
+        "(validation and test stay clean)"},
        {{"n", 1000}, {"d", 5}, {"k", 3}, {"flip", 0.2}, {"seed", 0}},
        [](const Params& p, Rng& r) {
          const int n = as_int(p, "n", 10, 10000000), d = as_int(p, "d", 1, 100000),
@@ -179,9 +181,11 @@ const std::vector<Generator>& table() {
          const double flip = in_range(p, "flip", 0, 1);
          Dataset ds = classification(n, d, k);
          const RowMatrix c = uniform_centers(k, d, 3.0, r);
+         if (flip > 0) ds.y_clean.resize(n);  // flips corrupt training only (Dataset::y_clean)
          for (int i = 0; i < n; ++i) {
            int label = i % k;
            for (int j = 0; j < d; ++j) ds.X(i, j) = c(label, j) + 0.7 * r.normal();
+           if (flip > 0) ds.y_clean[i] = label;
            if (r.uniform() < flip) label = (label + 1 + int(r.below(uint64_t(k - 1)))) % k;
            ds.y[i] = label;
          }

@@ -59,6 +59,15 @@ class Model {
   // ||d loss / d (W, b)|| of each layer, from the last backward.
   void layer_grad_norms(std::vector<double>& out) const;
 
+  // Layer l's parameters as they are: W (in x out), b (out). For `lossbench trace`.
+  const std::vector<Layer>& layers() const { return layers_; }
+  Eigen::Map<const RowMatrix> weight(size_t l) const {
+    return {params_.data() + offset_[l], layers_[l].in, layers_[l].out};
+  }
+  Eigen::Map<const Eigen::RowVectorXd> bias(size_t l) const {
+    return {params_.data() + offset_[l] + layers_[l].in * layers_[l].out, layers_[l].out};
+  }
+
  private:
   Eigen::Map<RowMatrix> W(size_t l, Eigen::VectorXd& buf) const {
     return {buf.data() + offset_[l], layers_[l].in, layers_[l].out};

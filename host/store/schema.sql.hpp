@@ -7,7 +7,8 @@
 #include <string>
 
 namespace lossbench {
-constexpr int kSchemaVersion = 3;  // 2: per-metric curve columns; 3: configurations (config_id)
+constexpr int kSchemaVersion = 4;  // 2: per-metric curve columns; 3: configurations (config_id);
+                                   // 4: split fractions and split seed
 constexpr const char* kSchemaTemplate = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -16,11 +17,14 @@ CREATE TABLE IF NOT EXISTS sweeps (
 CREATE TABLE IF NOT EXISTS plugins (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL,
   sha256 TEXT NOT NULL, abi TEXT NOT NULL, UNIQUE (name, sha256));
+-- split: the train,val,test fractions, part of the problem a result answers; split_seed: the
+-- seed of the dealing, a replicate like seed. Last, as version 4 added them to older databases
+-- (and no comment inside the statement: SQLite's DROP COLUMN rewrites its text).
 CREATE TABLE IF NOT EXISTS trials (
   id INTEGER PRIMARY KEY,
   config_hash TEXT NOT NULL UNIQUE,
-  -- Everything but the seed (sha256 of TrialConfig::configuration()): the seeds of one
-  -- configuration share it, and the views average over exactly those.
+  -- Everything but the seed and split seed (sha256 of TrialConfig::configuration()): the
+  -- replicates of one configuration share it, and the views average over exactly those.
   config_id TEXT NOT NULL,
   sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
   dataset TEXT NOT NULL, dataset_hash TEXT NOT NULL, task TEXT NOT NULL, model TEXT NOT NULL,
@@ -32,7 +36,8 @@ CREATE TABLE IF NOT EXISTS trials (
   diverged_step INTEGER, steps INTEGER, wall_ms REAL, cpu_ms REAL, steps_per_s REAL,
   final_val REAL, final_test REAL, best_val REAL, best_val_epoch INTEGER, test_at_best_val REAL,
   epochs_to_target INTEGER, time_to_target_ms REAL, final_val_metrics TEXT, final_test_metrics TEXT,
-  started_at TEXT, finished_at TEXT);
+  started_at TEXT, finished_at TEXT,
+  split TEXT NOT NULL DEFAULT '0.6,0.2,0.2', split_seed INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS trials_status ON trials(status);
 CREATE INDEX IF NOT EXISTS trials_config ON trials(config_id, seed);
 -- 97.5% quantiles of Student's t by degrees of freedom (filled when the database is opened):
@@ -66,14 +71,14 @@ stats AS (
          CASE WHEN p.seeds_done > 1 THEN sqrt(s.ss / (p.seeds_done - 1)) END AS test_sd,
          coalesce((SELECT q975 FROM student_t WHERE df = p.seeds_done - 1), 1.959964) AS q
   FROM per p LEFT JOIN spread s USING (config_id))
-SELECT config_id, dataset, dataset_hash, task, model, loss, loss_params, loss_sha256, optimizer,
+SELECT config_id, dataset, dataset_hash, split, task, model, loss, loss_params, loss_sha256, optimizer,
        optimizer_params, optimizer_sha256, lr, epochs, batch_size, schedule, metric,
        higher_is_better, seeds_planned, seeds_done, seeds_failed, seeds_pending, val_mean,
        test_mean, test_sd, test_mean - q * test_sd / sqrt(seeds_done) AS test_ci_low,
        test_mean + q * test_sd / sqrt(seeds_done) AS test_ci_high
 FROM stats;
 
--- The DeepOBS protocol over configurations. A problem is a dataset (name and content), a model,
+-- The DeepOBS protocol over configurations. A problem is a dataset (name, content, split), a model,
 -- a metric and a training budget (epochs, batch size, schedule): results of different budgets or
 -- data are never compared. A cell is a problem and a loss and optimizer (name and build). Per
 -- cell, the configuration (lr and every swept hyperparameter) whose mean final validation
@@ -111,7 +116,8 @@ diffs AS MATERIALIZED (
   SELECT t.config_id, a.final_test - b.final_test AS d
   FROM tuned t JOIN best USING (problem_key)
   CROSS JOIN trials a ON a.config_id = t.config_id AND +a.status = 'done'
-  CROSS JOIN trials b ON b.config_id = best.best_id AND b.seed = a.seed AND +b.status = 'done'),
+  CROSS JOIN trials b ON b.config_id = best.best_id AND b.seed = a.seed
+    AND b.split_seed = a.split_seed AND +b.status = 'done'),
 paired AS (SELECT config_id, count(*) AS n, avg(d) AS md FROM diffs GROUP BY config_id),
 paired_sd AS (
   SELECT d.config_id, sqrt(sum((d.d - p.md) * (d.d - p.md)) / (p.n - 1)) AS sd
@@ -160,7 +166,7 @@ SELECT t.dataset, t.model, t.loss, t.loss_params, t.optimizer, t.optimizer_param
        END AS tied_with_best,
        e.grid_edge IS NOT NULL AS at_grid_edge, e.grid_edge, e.tuned,
        t.task, t.batch_size, t.schedule, t.config_id, t.dataset_hash, t.loss_sha256,
-       t.optimizer_sha256
+       t.optimizer_sha256, t.split
 FROM stat t LEFT JOIN best b USING (problem_key)
 LEFT JOIN paired p USING (config_id) LEFT JOIN paired_sd ps USING (config_id)
 LEFT JOIN edges e USING (config_id);
@@ -170,7 +176,7 @@ LEFT JOIN edges e USING (config_id);
 -- performance_profile and ecdf compare.
 CREATE VIEW IF NOT EXISTS entries AS
 WITH @TUNED_CTES@
-SELECT by, entry, dataset, dataset_hash, model, metric, epochs, batch_size, schedule,
+SELECT by, entry, dataset, dataset_hash, split, model, metric, epochs, batch_size, schedule,
        higher_is_better, task, config_id, seeds_done, seeds_failed, val_mean, test_mean FROM (
   SELECT 'loss' AS by, loss AS entry, *, row_number() OVER (
            PARTITION BY problem_key, loss ORDER BY @TUNING_ORDER@) AS place
@@ -214,8 +220,8 @@ hit AS (
   UNION ALL SELECT id, config_id, seed, 0.05, e5, m5, last_epoch FROM per
   UNION ALL SELECT id, config_id, seed, 0.10, e10, m10, last_epoch FROM per
   UNION ALL SELECT id, config_id, seed, 0.20, e20, m20, last_epoch FROM per)
-SELECT e.by, e.entry, e.dataset, e.dataset_hash, e.model, e.metric, e.epochs, e.batch_size,
-       e.schedule, h.id AS trial_id, h.config_id, h.seed, h.target, h.epoch, h.wall_ms,
+SELECT e.by, e.entry, e.dataset, e.dataset_hash, e.split, e.model, e.metric, e.epochs,
+       e.batch_size, e.schedule, h.id AS trial_id, h.config_id, h.seed, h.target, h.epoch, h.wall_ms,
        h.last_epoch
 FROM e JOIN hit h USING (config_id);
 
@@ -293,7 +299,8 @@ constexpr const char* kTuningOrder =
 // every seed of the configuration shares, without a second pass over trials.
 // A build unknown (a row from schema version 2) is '' rather than NULL, so that keys match.
 constexpr const char* kConfigAggregate =
-    "SELECT config_id, min(id) AS first_id, dataset, dataset_hash, task, model, loss, loss_params,"
+    "SELECT config_id, min(id) AS first_id, dataset, dataset_hash, split, task, model, loss, "
+    "loss_params,"
     " coalesce(loss_sha256, '') AS loss_sha256, optimizer, optimizer_params,"
     " coalesce(optimizer_sha256, '') AS optimizer_sha256, lr, epochs, batch_size,"
     " schedule, metric, higher_is_better, count(*) AS seeds_planned,"
@@ -305,7 +312,7 @@ constexpr const char* kConfigAggregate =
 
 // What results are compared within (a problem) and what is tuned (a cell): see the leaderboard.
 constexpr const char* kProblemKey =
-    "dataset, dataset_hash, model, metric, epochs, batch_size, schedule";
+    "dataset, dataset_hash, split, model, metric, epochs, batch_size, schedule";
 inline std::string cell_key_columns() {
   return std::string(kProblemKey) + ", loss, loss_sha256, optimizer, optimizer_sha256";
 }

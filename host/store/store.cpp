@@ -159,6 +159,7 @@ Store::Store(const std::string& path) : path_(path) {
     exec("PRAGMA foreign_keys=ON");
     if (version == 1) upgrade_schema_1_to_2();
     if (version == 1 || version == 2) upgrade_schema_2_to_3();
+    if (version >= 1 && version <= 3) upgrade_schema_3_to_4();
     // One transaction: a reader (sqlite3 while the sweep starts) sees no schema or all of it,
     // never the tables without the views or an empty student_t.
     exec("BEGIN IMMEDIATE");
@@ -291,6 +292,30 @@ void Store::upgrade_schema_2_to_3() {
   }
 }
 
+// Version 4 records each trial's split: its fractions, part of the problem a result answers, and
+// its split seed, a replicate the paired tests match on. Every older trial was dealt 0.6,0.2,0.2
+// with split seed 0, the columns' defaults. The views change: they are dropped, and schema_sql()
+// creates them anew.
+void Store::upgrade_schema_3_to_4() {
+  exec("BEGIN IMMEDIATE");
+  try {
+    std::vector<std::string> views;
+    {
+      Stmt v(db_.get(), "SELECT name FROM sqlite_master WHERE type = 'view'");
+      while (v.step()) views.push_back(v.text(0));
+    }
+    for (const auto& v : views) exec("DROP VIEW \"" + v + "\"");
+    exec(
+        "ALTER TABLE trials ADD COLUMN split TEXT NOT NULL DEFAULT '0.6,0.2,0.2';"
+        "ALTER TABLE trials ADD COLUMN split_seed INTEGER NOT NULL DEFAULT 0;");
+    exec("UPDATE meta SET value = '4' WHERE key = 'schema_version'");
+    exec("COMMIT");
+  } catch (const StoreError& e) {
+    sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw StoreError(std::string("upgrading the database to schema version 4: ") + e.what());
+  }
+}
+
 // The t quantiles the views read (see student_t in the schema); computed, not shipped, and
 // written once per database, inside the constructor's schema transaction.
 void Store::fill_student_t() {
@@ -344,8 +369,8 @@ std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<Tri
              "INSERT OR IGNORE INTO trials(config_hash, sweep_id, dataset, dataset_hash, task, "
              "model, loss, loss_params,"
              " optimizer, optimizer_params, lr, seed, epochs, batch_size, schedule, metric, "
-             "higher_is_better, target, config_id, loss_sha256, optimizer_sha256)"
-             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+             "higher_is_better, target, config_id, loss_sha256, optimizer_sha256, split,"
+             " split_seed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     Stmt status(db_.get(), "SELECT status FROM trials WHERE config_hash = ?");
     Stmt heal(db_.get(),
               "UPDATE trials SET config_id = ?, loss_sha256 = ?, optimizer_sha256 = ?"
@@ -373,7 +398,8 @@ std::set<std::string> Store::add_pending(int64_t sweep_id, const std::vector<Tri
           .bind(13, int64_t(t.epochs));
       ins.bind(14, int64_t(t.batch_size)).bind(15, t.schedule.text()).bind(16, t.metric);
       ins.bind(17, int64_t(higher_is_better(t.metric))).bind(18, t.target);
-      ins.bind(19, t.config_id).bind(20, t.loss->sha256).bind(21, t.optimizer->sha256).run();
+      ins.bind(19, t.config_id).bind(20, t.loss->sha256).bind(21, t.optimizer->sha256);
+      ins.bind(22, t.data->fractions.text()).bind(23, int64_t(t.data->split_seed)).run();
       heal.bind(1, t.config_id).bind(2, t.loss->sha256).bind(3, t.optimizer->sha256);
       heal.bind(4, t.hash).run();
       status.bind(1, t.hash);

@@ -87,6 +87,7 @@ class Store final : public ResultSink {
   int schema_version();
   void upgrade_schema_1_to_2();
   void upgrade_schema_2_to_3();
+  void upgrade_schema_3_to_4();
   void fill_student_t();
   static constexpr int64_t kStudentTRows = 1000;
   void writer_loop();

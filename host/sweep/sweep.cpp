@@ -63,8 +63,15 @@ std::string SweepSpec::text() const {
   for (auto x : seeds) sd.push_back(std::to_string(x));
   s << "datasets=" << list_text(datasets) << "\nmodels=" << join(models, ";")
     << "\nlosses=" << list_text(losses) << "\noptimizers=" << list_text(optimizers)
-    << "\nlr=" << list_text(lr) << "\nseeds=" << list_text(sd) << "\nepochs=" << epochs
-    << "\nbatch_size=" << batch_size << "\nschedule=" << schedule.text()
+    << "\nlr=" << list_text(lr) << "\nseeds=" << list_text(sd);
+  // Written only when not the default, so that a resumed older sweep reads as it did.
+  if (!split.is_default()) s << "\nsplit=" << split.text();
+  if (split_seeds != std::vector<uint64_t>{0}) {
+    std::vector<std::string> ss;
+    for (auto x : split_seeds) ss.push_back(std::to_string(x));
+    s << "\nsplit_seed=" << list_text(ss);
+  }
+  s << "\nepochs=" << epochs << "\nbatch_size=" << batch_size << "\nschedule=" << schedule.text()
     << "\neval_every=" << eval_every << "\ntime_budget=" << time_budget_s << "\nmetric=" << metric;
   for (const auto& [plugin, hps] : hyperparams)
     for (const auto& [name, values] : hps) {
@@ -113,16 +120,21 @@ SweepPlugins resolve_plugins(const SweepSpec& spec, const Registry& registry) {
   return sp;
 }
 
-std::unique_ptr<PreparedData> prepare(const std::string& spec) {
-  auto pd = std::make_unique<PreparedData>();
+// The dataset loaded once and split once per split seed.
+void prepare(const std::string& spec, const SweepSpec& sweep, Plan& plan) {
   try {
-    pd->data = load_dataset(spec);
-    pd->split = make_split(pd->data, 0);
+    const Dataset d = load_dataset(spec);
+    for (uint64_t split_seed : sweep.split_seeds) {
+      auto pd = std::make_unique<PreparedData>();
+      pd->data = d;
+      pd->fractions = sweep.split, pd->split_seed = split_seed;
+      pd->split = make_split(pd->data, split_seed, sweep.split);
+      plan.data.push_back(std::move(pd));
+    }
   } catch (const std::bad_alloc&) {
     throw DataError("dataset '" + spec +
                     "': out of memory while loading it (raise --max-memory, or use less data)");
   }
-  return pd;
 }
 
 // A trial of the matrix; the rest of its configuration is the spec's.
@@ -136,6 +148,23 @@ TrialConfig make_trial(const SweepSpec& spec, const PreparedData* data, const Mo
   c.time_budget_s = spec.time_budget_s, c.divergence_factor = spec.divergence_factor;
   c.metric = metric, c.target = spec.target;
   return c;
+}
+
+// "classification losses only": what a loss that was skipped on a dataset fits instead.
+std::string fits(const Plugin& loss) {
+  std::vector<std::string> tasks;
+  for (lb_task t : {LB_TASK_REGRESSION, LB_TASK_BINARY, LB_TASK_MULTICLASS})
+    if (loss.supports(t)) tasks.push_back(task_name(t));
+  if (tasks.size() == 2 && !loss.supports(LB_TASK_REGRESSION)) return "classification losses only";
+  return join(tasks, " and ") + " tasks only";
+}
+
+void note_skip(Plan& plan, const Plugin& loss, const std::string& dataset) {
+  auto it = std::find_if(plan.skips.begin(), plan.skips.end(),
+                         [&](const Plan::Skip& s) { return s.loss == loss.name; });
+  if (it == plan.skips.end()) it = plan.skips.insert(plan.skips.end(), {loss.name, fits(loss), {}});
+  if (std::find(it->datasets.begin(), it->datasets.end(), dataset) == it->datasets.end())
+    it->datasets.push_back(dataset);
 }
 
 // Two spellings of one configuration (mlp(hidden=64) and the same with its defaults written
@@ -158,7 +187,7 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
   std::vector<ModelSpec> models;
   for (const auto& m : spec.models) models.push_back(ModelSpec::parse(m));
   if (!spec.metric.empty()) metric_def(spec.metric);  // throws, naming the closest metric
-  for (const auto& ds : spec.datasets) plan.data.push_back(prepare(ds));
+  for (const auto& ds : spec.datasets) prepare(ds, spec, plan);
   // Each plugin's hyperparameter grid, expanded and validated once.
   std::vector<std::vector<std::vector<double>>> loss_grids, opt_grids;
   size_t loss_cells = 0, opt_cells = 0;
@@ -168,6 +197,7 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
       {"datasets", spec.datasets.size()},         {"models", models.size()},
       {"losses (x hyperparameters)", loss_cells}, {"optimizers (x hyperparameters)", opt_cells},
       {"learning rates", spec.lrs.size()},        {"seeds", spec.seeds.size()}};
+  if (spec.split_seeds.size() > 1) plan.axes.push_back({"split seeds", spec.split_seeds.size()});
 
   for (const auto& pd : plan.data) {
     const lb_task task = pd->data.task;
@@ -179,6 +209,7 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
       for (size_t li = 0; li < sp.losses.size(); ++li) {
         if (!sp.losses[li]->supports(task)) {
           plan.skipped += loss_grids[li].size() * opt_cells * spec.lrs.size() * spec.seeds.size();
+          note_skip(plan, *sp.losses[li], pd->data.spec);
           continue;
         }
         TrialConfig c = make_trial(spec, pd.get(), model, metric);

@@ -52,6 +52,8 @@ struct SweepSpec {
   std::vector<std::string> datasets, models, losses, optimizers;  // losses may hold "auto"
   std::vector<double> lrs;
   std::vector<uint64_t> seeds;
+  SplitFractions split;
+  std::vector<uint64_t> split_seeds{0};  // an axis: each a different dealing of the rows
   int epochs = 20, batch_size = 32, eval_every = 1, threads = 0;
   Schedule schedule;
   double time_budget_s = 0, divergence_factor = 1e3, target = NAN;
@@ -65,7 +67,13 @@ struct SweepSpec {
 struct Plan {
   std::vector<std::unique_ptr<PreparedData>> data;
   std::vector<TrialConfig> trials;
-  size_t skipped = 0;   // incompatible loss/task combinations
+  size_t skipped = 0;  // incompatible loss/task combinations
+  // Per skipped loss: the datasets it was skipped on and why ("classification losses only").
+  struct Skip {
+    std::string loss, reason;
+    std::vector<std::string> datasets;
+  };
+  std::vector<Skip> skips;
   size_t repeated = 0;  // cells that were another cell's configuration spelled differently
   std::vector<std::pair<std::string, size_t>> axes;
 };

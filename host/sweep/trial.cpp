@@ -74,16 +74,23 @@ std::string TrialConfig::optimizer_params_json() const {
   return params_json(*optimizer, optimizer_hp);
 }
 
-// The seed is the only part of a trial that is not its configuration: configuration() is
-// canonical() without it, so that seeds of one configuration share a config_id.
-std::string TrialConfig::canonical() const { return with_seed(std::to_string(seed)); }
+// The seed and the split seed are the parts of a trial that are not its configuration but a
+// replicate of it: configuration() is canonical() without them, so that replicates of one
+// configuration share a config_id and the leaderboard's statistics include the split's variance.
+std::string TrialConfig::canonical() const {
+  return with_seed(std::to_string(seed) +
+                   (data->split_seed ? ";split_seed=" + std::to_string(data->split_seed) : ""));
+}
 std::string TrialConfig::configuration() const { return with_seed(""); }
 
 // One spelling for both: the text of canonical() is what every stored config_hash was computed
 // from, so it must not change (a changed text would re-run every finished trial).
 std::string TrialConfig::with_seed(const std::string& seed_text) const {
-  return "dataset=" + data->data.spec + "#" + data->data.hash + ";model=" + model.text +
-         ";loss=" + loss->name + "#" + loss->sha256 + loss_params_json() +
+  // A split of other fractions, or another split seed, is written only when it is not the
+  // default, so that every trial planned before they existed keeps its hash.
+  return "dataset=" + data->data.spec + "#" + data->data.hash +
+         (data->fractions.is_default() ? "" : ";split=" + data->fractions.text()) +
+         ";model=" + model.text + ";loss=" + loss->name + "#" + loss->sha256 + loss_params_json() +
          ";optimizer=" + optimizer->name + "#" + optimizer->sha256 + optimizer_params_json() +
          ";lr=" + format_double(lr) + (seed_text.empty() ? "" : ";seed=" + seed_text) +
          ";epochs=" + std::to_string(epochs) + ";batch=" + std::to_string(batch_size) +
@@ -156,12 +163,13 @@ struct Workspace {
 class Trial {
  public:
   Trial(const TrialConfig& c, const std::atomic<bool>& abandon,
-        const std::function<void()>& heartbeat)
+        const std::function<void()>& heartbeat, TrialObserver* observer)
       : c_(c),
         d_(c.data->data),
         s_(c.data->split),
         abandon_(abandon),
         heartbeat_(heartbeat),
+        observer_(observer),
         n_(s_.X_train.rows()),
         B_(std::min<Eigen::Index>(c.batch_size, n_)),
         max_rows_(std::max(B_, std::min<Eigen::Index>(
@@ -225,6 +233,7 @@ class Trial {
     }
     Rng init(mix_seed(c_.seed, hash_string(d_.hash + c_.model.text)));
     w_->model.initialize(c_.model.init, init);
+    if (observer_) observer_->started(w_->model);
     return std::nullopt;
   }
 
@@ -252,9 +261,14 @@ class Trial {
         return diverged(why + " at step " + step_text());
       w.model.backward(w.dout.data());
       const double lr = c_.schedule.lr(c_.lr, t_, steps_per_epoch, c_.epochs);
+      // Before the step: an optimizer may fold weight decay into the gradient it is given.
+      const double grad_norm = observer_ ? w.model.grads().norm() : 0.0;
       if (!w.opt->step(w.model.params().data(), w.model.grads().data(), size_t(w.model.n_params()),
                        lr, t_))
         return Ending{TrialStatus::Failed, c_.optimizer->where() + ": " + w.opt->error()};
+      if (observer_ &&
+          !observer_->stepped(t_, w.model, w.perm.data() + start, rows, lr, v, grad_norm))
+        return Ending{TrialStatus::Abandoned, "stopped by the observer"};
       if (abandon_.load(std::memory_order_relaxed))
         return Ending{TrialStatus::Abandoned, "interrupted"};
       if (c_.time_budget_s > 0 && wall_ms() > c_.time_budget_s * 1e3)
@@ -370,6 +384,7 @@ class Trial {
   const Split& s_;
   const std::atomic<bool>& abandon_;
   const std::function<void()>& heartbeat_;
+  TrialObserver* const observer_;
   const Eigen::Index n_, B_, max_rows_;
   const bool up_;
   const std::chrono::steady_clock::time_point t0_;
@@ -384,8 +399,8 @@ class Trial {
 }  // namespace
 
 TrialResult run_trial(const TrialConfig& c, const std::atomic<bool>& abandon,
-                      const std::function<void()>& heartbeat) {
-  return Trial(c, abandon, heartbeat).run();
+                      const std::function<void()>& heartbeat, TrialObserver* observer) {
+  return Trial(c, abandon, heartbeat, observer).run();
 }
 
 }  // namespace lossbench

@@ -27,10 +27,12 @@ struct Schedule {
   double lr(double base, uint64_t t, uint64_t steps_per_epoch, int epochs) const;
 };
 
-// A dataset loaded and split once, shared read-only by all of its trials.
+// A dataset loaded and split once per split seed, shared read-only by all of its trials.
 struct PreparedData {
   Dataset data;
   Split split;
+  SplitFractions fractions;
+  uint64_t split_seed = 0;  // like the seed, a replicate: not part of a trial's configuration
 };
 
 struct TrialConfig {
@@ -55,7 +57,8 @@ struct TrialConfig {
   std::string optimizer_params_json() const;
   // The canonical description hashed into `hash` (plugin and dataset hashes included).
   std::string canonical() const;
-  // canonical() without the seed, hashed into `config_id`: what seeds of one configuration share.
+  // canonical() without the seed and split seed, hashed into `config_id`: what the replicates
+  // (seeds x split seeds) of one configuration share.
   std::string configuration() const;
 
  private:
@@ -99,8 +102,22 @@ struct TrialResult {
   std::vector<CurvePoint> curve;
 };
 
+// Watches a trial step by step (`lossbench trace`); run does without one.
+class TrialObserver {
+ public:
+  virtual ~TrialObserver() = default;
+  // The model as initialized, before the first step.
+  virtual void started(const Model& model) = 0;
+  // After optimizer step t (from 1): the training rows of its minibatch, in order, the learning
+  // rate it used, the batch's loss before the step and the norm of its gradient. Returns false to
+  // end the trial after this step (status Abandoned, message "stopped by the observer").
+  virtual bool stepped(uint64_t t, const Model& model, const Eigen::Index* rows,
+                       Eigen::Index n_rows, double lr, double loss, double grad_norm) = 0;
+};
+
 // heartbeat, when set, is called after every epoch: the supervisor's sign that the trial is alive.
 TrialResult run_trial(const TrialConfig& config, const std::atomic<bool>& abandon,
-                      const std::function<void()>& heartbeat = {});
+                      const std::function<void()>& heartbeat = {},
+                      TrialObserver* observer = nullptr);
 
 }  // namespace lossbench
