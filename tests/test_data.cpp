@@ -27,6 +27,14 @@ std::string write_file(const std::string& name, const std::string& text) {
   return (d / name).string();
 }
 
+// Each spec's content hash against its golden value.
+void check_hashes(const std::vector<std::pair<std::string, std::string>>& golden) {
+  for (const auto& [spec, hash] : golden) {
+    INFO(spec);
+    CHECK(load_dataset(spec).hash == hash);
+  }
+}
+
 // The message with which loading TEXT as a CSV file (with OPTS) fails, or "no error".
 std::string csv_error(const std::string& text, const std::string& opts = "",
                       const std::string& name = "bad.csv") {
@@ -85,10 +93,7 @@ TEST_CASE("shipped datasets keep their content hashes", "[data]") {
       {"digits", "72dfc9d821be4523b8da7cb0931b39f37a252e11da55297b435ec03ecddf2448"},
   };
   CHECK(golden.size() == builtin_dataset_names().size());
-  for (const auto& [name, hash] : golden) {
-    INFO(name);
-    CHECK(load_dataset(name).hash == hash);
-  }
+  check_hashes(golden);
 }
 
 TEST_CASE("CSV and LIBSVM readers take subnormal numbers as they are", "[data]") {
@@ -356,10 +361,7 @@ TEST_CASE("generated datasets are the same bits in every build", "[data]") {
       {"sparse(n=100,d=50)", "ebbe4999c10aef2a9db274931f31fae05459b71b7281325f9bd9d8fba2a66b26"},
   };
   CHECK(golden.size() == generators().size());
-  for (const auto& [spec, hash] : golden) {
-    INFO(spec);
-    CHECK(load_dataset(spec).hash == hash);
-  }
+  check_hashes(golden);
 }
 
 TEST_CASE("generators are seeded and validate their parameters", "[data]") {
