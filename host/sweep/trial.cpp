@@ -225,6 +225,13 @@ class Trial {
     } catch (const std::exception& e) {
       return Ending{TrialStatus::Failed, e.what()};
     }
+    try {  // here, where a label outside the classes fails the trial before it trains
+      r_.test_baseline =
+          baseline_metrics(d_.task, d_.n_classes, s_.y_train, s_.y_test, s_.y_mean, s_.y_std)
+              .get(c_.metric);
+    } catch (const std::exception& e) {
+      return Ending{TrialStatus::Failed, e.what()};
+    }
     Rng init(mix_seed(c_.seed, hash_string(d_.hash + c_.model.text)));
     w_->model.initialize(c_.model.init, init);
     return std::nullopt;
@@ -366,9 +373,6 @@ class Trial {
         r_.final_val = it->val_metric, r_.final_test = it->test_metric;
         break;
       }
-    r_.test_baseline =
-        baseline_metrics(d_.task, d_.n_classes, s_.y_train, s_.y_test, s_.y_mean, s_.y_std)
-            .get(c_.metric);
     return std::move(r_);
   }
 
