@@ -43,6 +43,7 @@ expect "option 'divergence_factor': must be > 1" -- run "${base[@]}" "${d[@]}" -
 expect "option 'eval_every': '0' must be" -- run "${base[@]}" "${d[@]}" --eval_every 0
 expect "option 'schedule': 'cosin' is not constant, step or cosine (did you mean 'cosine'?)" -- run "${base[@]}" "${d[@]}" --schedule cosin
 expect "unknown metric 'acuracy' (did you mean 'accuracy'?)" -- run "${base[@]}" "${d[@]}" --metric acuracy
+expect "metric 'f1_pos' does not apply to dataset 'iris' (multiclass)" -- run "${base[@]}" "${d[@]}" --metric f1_pos
 expect "option 'max-memory': '4Q' is not a size" -- run "${base[@]}" "${d[@]}" --max-memory 4Q
 expect "unknown option '--epoch' (did you mean '--epochs'?)" -- run "${base[@]}" "${d[@]}" --epoch 3
 expect "unknown optimizer 'adma' (did you mean 'adam'" -- run "${base[@]}" "${d[@]}" --optimizers adma

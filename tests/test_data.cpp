@@ -540,17 +540,103 @@ TEST_CASE("metrics match scikit-learn on fixed outputs", "[data]") {
     for (const auto& v : c.get_child("y")) y(i++, 0) = read_number(v.second.data());
     REQUIRE(i == rows);
     const lb_task task = parse_task(c.get<std::string>("task"));
-    const Metrics m = compute_metrics(task, c.get<int>("n_classes"), out, y, 0.0, 1.0);
-    size_t checked = 0;
-    for (const auto& mv : c.get_child("metrics")) {
-      INFO(mv.first);
-      CHECK(m.get(mv.first) == Approx(std::stod(mv.second.data())).epsilon(1e-9).margin(1e-12));
-      ++checked;
+    const int k = c.get<int>("n_classes");
+    std::vector<Metrics> computed = {compute_metrics(task, k, out, y, 0.0, 1.0)};
+    // A baseline case: the same outputs as lossbench builds them from the training labels.
+    if (const auto train = c.get_child_optional("y_train")) {
+      RowMatrix y_train(Eigen::Index(train->size()), 1);
+      i = 0;
+      for (const auto& v : *train) y_train(i++, 0) = read_number(v.second.data());
+      computed.push_back(baseline_metrics(task, k, y_train, y, 0.0, 1.0));
     }
+    size_t checked = 0;
+    for (const Metrics& m : computed)
+      for (const auto& mv : c.get_child("metrics")) {
+        INFO(mv.first);
+        if (mv.second.data() == "null")  // undefined there: NaN here
+          CHECK(std::isnan(m.get(mv.first)));
+        else
+          CHECK(m.get(mv.first) == Approx(std::stod(mv.second.data())).epsilon(1e-9).margin(1e-12));
+        ++checked;
+      }
     CHECK(checked >= 3);
     ++cases;
   }
-  CHECK(cases == 7);
+  CHECK(cases == 15);
+}
+
+TEST_CASE("ranking metrics, MCC and positive-class F1 on hand-computed cases with ties", "[data]") {
+  // Logits 2, 1, 1, 0 for labels 1, 0, 1, 0. ROC: of the 4 (positive, negative) pairs, 3 are
+  // ordered and one tied (counts half): 3.5 / 4. Average precision: the threshold 2 recalls half
+  // at precision 1, the tied threshold 1 the rest at precision 2/3.
+  RowMatrix out(4, 1), y(4, 1);
+  out << 2, 1, 1, 0;
+  y << 1, 0, 1, 0;
+  Metrics m = compute_metrics(LB_TASK_BINARY, 2, out, y, 0, 1);
+  CHECK(m.get("roc_auc") == Approx(0.875));
+  CHECK(m.get("pr_auc") == Approx(0.5 * 1 + 0.5 * 2.0 / 3));
+  // Logit 0 is probability 0.5, predicted positive: every row is, so F1 = 2*2 / (4 + 2) and the
+  // constant prediction has no correlation (scikit-learn's 0).
+  CHECK(m.get("f1_pos") == Approx(4.0 / 6));
+  CHECK(m.get("mcc") == 0);
+  // All scores tied: ROC 0.5, average precision the positive rate.
+  out.setConstant(-1);
+  m = compute_metrics(LB_TASK_BINARY, 2, out, y, 0, 1);
+  CHECK(m.get("roc_auc") == 0.5);
+  CHECK(m.get("pr_auc") == 0.5);
+  CHECK(m.get("f1_pos") == 0);  // never predicts the positive class
+  // Perfect separation, reversed: ROC 0, MCC -1.
+  out << -3, 3, -3, 3;
+  m = compute_metrics(LB_TASK_BINARY, 2, out, y, 0, 1);
+  CHECK(m.get("roc_auc") == 0);
+  CHECK(m.get("mcc") == Approx(-1));
+
+  // Multiclass: rows ranked by each class's probability, one against the rest. Class 0's
+  // probabilities are higher in the rows labelled 0 (rows 0 and 3) and so on: every class is
+  // separated, roc_auc and pr_auc are 1, while the argmax misses row 3 (class 2 there).
+  RowMatrix logits(4, 3), labels(4, 1);
+  logits << 3, 0, 0, 0, 3, 0, 0, 1, 2, 1.5, 0, 2;
+  labels << 0, 1, 2, 0;
+  m = compute_metrics(LB_TASK_MULTICLASS, 3, logits, labels, 0, 1);
+  CHECK(m.get("roc_auc") == Approx(1));
+  CHECK(m.get("pr_auc") == Approx(1));
+  CHECK(m.get("accuracy") == Approx(0.75));
+  CHECK(std::isnan(m.get("f1_pos")));  // no positive class: binary only
+  // A class missing from the split has no ROC curve: the macro average is undefined.
+  labels << 0, 1, 1, 0;
+  m = compute_metrics(LB_TASK_MULTICLASS, 3, logits, labels, 0, 1);
+  CHECK(std::isnan(m.get("roc_auc")));
+  CHECK(std::isnan(m.get("pr_auc")));
+  CHECK(std::isfinite(m.get("mcc")));
+}
+
+TEST_CASE("the baseline is the metric of the training split's class frequencies or mean",
+          "[data]") {
+  // 5% positives in training and test: accuracy 0.95 predicting the majority, every score tied.
+  RowMatrix train = RowMatrix::Zero(100, 1), test = RowMatrix::Zero(40, 1);
+  train.topRows(5).setOnes(), test.topRows(2).setOnes();
+  const Metrics b = baseline_metrics(LB_TASK_BINARY, 2, train, test, 0, 1);
+  CHECK(b.get("accuracy") == Approx(0.95));
+  CHECK(b.get("roc_auc") == 0.5);
+  CHECK(b.get("pr_auc") == Approx(0.05));
+  CHECK(b.get("f1_pos") == 0);
+  CHECK(b.get("mcc") == 0);
+  CHECK(b.get("balanced_accuracy") == Approx(0.5));
+  CHECK(b.get("log_loss") == Approx(-(38 * std::log(0.95) + 2 * std::log(0.05)) / 40));
+  // A class absent from training is never predicted and keeps the logits finite.
+  RowMatrix three(4, 1), eval(3, 1);
+  three << 0, 0, 1, 0;
+  eval << 0, 1, 2;
+  const Metrics m = baseline_metrics(LB_TASK_MULTICLASS, 3, three, eval, 0, 1);
+  CHECK(m.get("accuracy") == Approx(1.0 / 3));
+  CHECK(m.get("roc_auc") == 0.5);
+  // Regression: the training mean, in original units (standardized 0 and 2 are 10 and 14).
+  RowMatrix yt(2, 1), ye(2, 1);
+  yt << 0, 2;
+  ye << 1, 3;
+  const Metrics r = baseline_metrics(LB_TASK_REGRESSION, 0, yt, ye, 10, 2);
+  CHECK(r.get("mae") == Approx(2.0 * (0 + 2) / 2));
+  CHECK(r.get("rmse") == Approx(2.0 * std::sqrt((0 + 4) / 2.0)));
 }
 
 TEST_CASE("the MLP's vectorized tanh agrees with std::tanh to 1e-14", "[data]") {

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -292,7 +293,7 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
       "DROP INDEX trials_config; ALTER TABLE trials DROP COLUMN config_id;"
       "ALTER TABLE trials DROP COLUMN loss_sha256; ALTER TABLE trials DROP COLUMN "
       "optimizer_sha256; ALTER TABLE trials DROP COLUMN split; ALTER TABLE trials DROP COLUMN "
-      "split_seed;";
+      "split_seed; ALTER TABLE trials DROP COLUMN test_baseline;";
   exec(drop + "UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   sqlite3_close(raw);
   CHECK_THROWS(Store::query(db, "SELECT val_f1 FROM curves"));  // really version 1 now
@@ -330,6 +331,81 @@ TEST_CASE("a schema-1 database (metrics as JSON) is upgraded in place and stays 
                1e-15 * std::abs(std::stod(before[r][c]))))
         ++off;
   CHECK(off == 0);
+  CHECK(Store::query(db, "PRAGMA integrity_check")[0][0] == "ok");
+}
+
+TEST_CASE("a schema-3 database gains the rank metrics' columns and test_baseline, and resumes",
+          "[sweep]") {
+  const std::string db = scratch_db("schema3");
+  SweepSpec spec = small_spec();
+  spec.datasets.push_back("moons(n=200)");  // binary: f1_pos has values
+  RunStats first = run(spec, builtins(), db);
+  const std::vector<std::string> added = {"roc_auc", "pr_auc", "f1_pos", "mcc"};
+  std::string kept;  // every curve column version 3 had, with every digit
+  for (const char* split : {"val_", "test_"})
+    for (const auto& m : metric_names())
+      if (std::find(added.begin(), added.end(), m) == added.end())
+        kept += std::string(", quote(") + split + m + ")";
+  const std::string all = "SELECT c.trial_id, c.epoch, quote(c.train_loss)" + kept +
+                          ", t.status, quote(t.final_test)"
+                          " FROM curves c JOIN trials t ON t.id = c.trial_id ORDER BY 1, 2";
+  const auto before = Store::query(db, all);
+  REQUIRE(before.size() > 0);
+  REQUIRE(Store::query(db, "SELECT count(*) FROM trials WHERE test_baseline IS NULL")[0][0] == "0");
+
+  // What version 3 had: no such columns, and views without test_baseline (a stand-in for the
+  // old leaderboard, which the upgrade must replace rather than keep).
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+  std::string to3 =
+      "DROP VIEW ecdf; DROP VIEW performance_profile; DROP VIEW first_hits; DROP VIEW entries;"
+      "DROP VIEW leaderboard; DROP VIEW configurations; DROP VIEW convergence;"
+      "ALTER TABLE trials DROP COLUMN test_baseline; ALTER TABLE trials DROP COLUMN split;"
+      "ALTER TABLE trials DROP COLUMN split_seed;";
+  for (const char* split : {"val_", "test_"})
+    for (const auto& m : added)
+      to3 += std::string("ALTER TABLE curves DROP COLUMN ") + split + m + ";";
+  to3 +=
+      "CREATE VIEW leaderboard AS SELECT 'version 3' AS old;"
+      "UPDATE meta SET value = '3' WHERE key = 'schema_version'";
+  char* err = nullptr;
+  const int rc = sqlite3_exec(raw, to3.c_str(), nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(raw);
+  REQUIRE(rc == SQLITE_OK);
+  CHECK_THROWS(Store::query(db, "SELECT val_roc_auc FROM curves"));  // really version 3 now
+
+  // A reader upgrades it: the columns exist, NULL where the old rows cannot know them.
+  Store::upgrade_for_reading(db);
+  CHECK(Store::query(db, "SELECT value FROM meta WHERE key = 'schema_version'")[0][0] ==
+        std::to_string(kSchemaVersion));
+  CHECK(Store::query(db,
+                     "SELECT count(*) FROM curves WHERE val_roc_auc IS NOT NULL OR test_mcc IS "
+                     "NOT NULL")[0][0] == "0");
+  CHECK(Store::query(db, "SELECT count(*) FROM leaderboard WHERE test_baseline IS NULL")[0][0] ==
+        Store::query(db, "SELECT count(*) FROM leaderboard")[0][0]);
+  CHECK(Store::query(db, "SELECT count(*) FROM leaderboard")[0][0] != "0");
+  CHECK(Store::query(db, all) == before);
+
+  // Resuming finds everything finished; a forced run fills the new columns.
+  RunStats again = run(spec, builtins(), db);
+  CHECK(again.skipped_done == first.total);
+  CHECK(again.done == 0);
+  run(spec, builtins(), db, true);
+  CHECK(Store::query(db, "SELECT count(*) FROM trials WHERE test_baseline IS NULL")[0][0] == "0");
+  // iris's stratified test split holds 10 of each class: the majority predicts a third right.
+  CHECK(Store::query(db,
+                     "SELECT group_concat(DISTINCT round(test_baseline, 12)) FROM trials"
+                     " WHERE dataset = 'iris'")[0][0] == "0.333333333333");
+  CHECK(Store::query(
+            db,
+            "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id"
+            " WHERE t.task = 'binary' AND t.status = 'done' AND c.test_f1_pos IS NULL")[0][0] ==
+        "0");
+  CHECK(Store::query(db,
+                     "SELECT count(*) FROM curves c JOIN trials t ON t.id = c.trial_id"
+                     " WHERE t.task = 'multiclass' AND c.test_f1_pos IS NOT NULL")[0][0] == "0");
   CHECK(Store::query(db, "PRAGMA integrity_check")[0][0] == "ok");
 }
 
@@ -379,7 +455,7 @@ TEST_CASE("Store::table types each cell as SQLite holds it; Store::query keeps S
 
 TEST_CASE("a schema-3 database (no split columns) is upgraded and resumes without re-running",
           "[sweep]") {
-  const std::string db = scratch_db("schema3");
+  const std::string db = scratch_db("schema3_split");
   SweepSpec spec = small_spec();
   RunStats first = run(spec, builtins(), db);
   REQUIRE(first.done > 0);
@@ -392,6 +468,7 @@ TEST_CASE("a schema-3 database (no split columns) is upgraded and resumes withou
   }
   drop +=
       "ALTER TABLE trials DROP COLUMN split; ALTER TABLE trials DROP COLUMN split_seed;"
+      "ALTER TABLE trials DROP COLUMN test_baseline;"
       "UPDATE meta SET value = '3' WHERE key = 'schema_version'";
   REQUIRE(sqlite3_exec(raw, drop.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(raw);

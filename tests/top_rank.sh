@@ -2,7 +2,7 @@
 # `lossbench top` and `rank` end to end on a real sweep with hyperparameter axes: one leaderboard
 # row per (loss, optimizer), the configuration chosen as sqlite3 computes it independently, the
 # seed counts, a partial cell, the 100-column table and its marks, csv and json that Python reads,
-# filters, and one-line errors.
+# filters, one-line errors, and the majority baseline of a classification problem.
 # usage: top_rank.sh LOSSBENCH
 set -uo pipefail
 lb=$1
@@ -100,6 +100,29 @@ check_error 2 "one database at a time" top "$db" "$db"
   --seeds 1 --epochs 2 --quiet --db "$db" >/dev/null 2>&1 || bad "second dataset run failed"
 one=$("$lb" top "$db" --dataset "linear(n=120,d=3)" --format csv)
 [[ $(wc -l <<<"$one") == 2 ]] || bad "--dataset with a spec's commas: $one"
+
+# The majority baseline: on 5% positives (a stratified test split of 10 in 200) predicting the
+# majority scores 0.95 accuracy and a constant score's pr_auc is the positive rate, 0.05; each
+# problem's section says so, and csv has it per row.
+bdb=$work/baseline.db
+for metric in accuracy pr_auc; do
+  "$lb" run --datasets "imbalanced(n=1000,d=5,ratio=0.05)" --models linear --losses bce,hinge \
+    --optimizers adam --lr 0.01 --seeds 0 --epochs 2 --metric $metric --quiet --db "$bdb" \
+    >"$work/run.out" 2>&1 || bad "baseline run ($metric) failed: $(cat "$work/run.out")"
+done
+bt=$("$lb" top "$bdb") || bad "top on the baseline database failed"
+for want in "majority baseline: accuracy 0.95 on test" "majority baseline: pr_auc 0.05 on test"; do
+  [[ $(grep -c "^$want" <<<"$bt") == 1 ]] || bad "top: no line '$want' in: $bt"
+done
+[[ $(awk 'length($0) > 100' <<<"$bt") == "" ]] || bad "top: baseline line over 100 columns: $bt"
+python3 - "$("$lb" top "$bdb" --format csv)" <<'EOF' || bad "top csv test_baseline: see above"
+import csv, io, sys
+rows = list(csv.DictReader(io.StringIO(sys.argv[1])))
+got = sorted({(r["metric"], r["test_baseline"]) for r in rows})
+if got != [("accuracy", "0.95"), ("pr_auc", "0.05")]: sys.exit("test_baseline %r" % got)
+EOF
+# A regression problem's constant is the training mean.
+[[ $("$lb" top "$db") == *"mean baseline: rmse "* ]] || bad "top: no mean baseline for rmse"
 
 [[ $fail == 0 ]] && echo "top_rank: all checks passed"
 exit $fail

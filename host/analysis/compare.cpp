@@ -60,7 +60,7 @@ Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
       " seeds_done, seeds_planned, val_mean, test_mean, test_sd, test_ci_low, test_ci_high,"
       " tied_with_best, at_grid_edge, grid_edge, is_best, partial, seeds_failed, seeds_pending,"
       " higher_is_better, tuned, epochs, batch_size, schedule, task, dataset_hash, loss_sha256,"
-      " optimizer_sha256, config_id, split FROM lb" +
+      " optimizer_sha256, config_id, split, test_baseline FROM lb" +
       (limit ? " WHERE place <= " + std::to_string(limit) : std::string()) + " ORDER BY " +
       kProblemKey + ", place";
   return Store::table(db, sql);

@@ -187,6 +187,14 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
       view.rows.push_back(v);
     }
     write_table(out, view, Format::Table);
+    // Every cell of a problem shares its data and metric, so the first row speaks for all; NULL
+    // for trials of a database before version 4.
+    if (const Cell& base = first[col("test_baseline")]; base.kind == Cell::Real) {
+      const bool regression = first[col("task")].text == "regression";
+      out << (regression ? "mean baseline" : "majority baseline") << ": " << first[metric].text
+          << " " << table_text(base) << " on test (a constant: the training split's "
+          << (regression ? "mean" : "class frequencies") << ")\n";
+    }
     begin = end;
   }
   out << "\nmarks: * best test mean  = tied with the best (paired t-test over seeds, p >= 0.05)\n"
@@ -212,8 +220,10 @@ int cmd_top(const std::vector<std::string>& args) {
       "each loss and optimizer at its tuned configuration (the lr and hyperparameters with the\n"
       "best mean validation metric over seeds), with the test mean, its sample sd and 95%\n"
       "confidence interval over seeds, whether it is tied with the best (paired t-test over\n"
-      "seeds), and whether a tuned value is at the edge of its grid. csv and json have every\n"
-      "field of the leaderboard view; docs/schema.md defines them");
+      "seeds), and whether a tuned value is at the edge of its grid. Each section ends with its\n"
+      "baseline: the metric on test of a constant, the training split's class frequencies\n"
+      "(the majority class) or mean (test_baseline). csv and json have every field of the\n"
+      "leaderboard view; docs/schema.md defines them");
   Common c;
   int limit = 0;
   add_common(desc, c);

@@ -149,11 +149,12 @@ po::options_description sweep_options() {
       "step schedule: epochs between decays")(
       "gamma", po::value<std::string>()->default_value("0.1"), "step schedule: decay factor")(
       "eval_every", po::value<std::string>()->default_value("1"),
-      "epochs between evaluation points")(
-      "metric", po::value<std::string>()->default_value(""),
-      ("primary metric, one of " + join(metric_names(), ", ") + " (default rmse / accuracy)")
-          .c_str())("target", po::value<std::string>()->default_value(""),
-                    "a value of the metric: epochs and time to reach it are recorded")(
+      "epochs between evaluation points")("metric", po::value<std::string>()->default_value(""),
+                                          ("primary metric, one of " + join(metric_names(), ", ") +
+                                           " (default rmse / accuracy; f1_pos on binary data only)")
+                                              .c_str())(
+      "target", po::value<std::string>()->default_value(""),
+      "a value of the metric: epochs and time to reach it are recorded")(
       "time_budget", po::value<std::string>()->default_value("0"),
       "seconds per trial before it is stopped (0: none)")(
       "divergence_factor", po::value<std::string>()->default_value("1000"),

@@ -7,8 +7,9 @@
 #include <string>
 
 namespace lossbench {
-constexpr int kSchemaVersion = 4;  // 2: per-metric curve columns; 3: configurations (config_id);
-                                   // 4: split fractions and split seed
+// 2: per-metric curve columns; 3: configurations (config_id); 4: split fractions and split seed,
+// the rank metrics' curve columns (roc_auc, pr_auc, f1_pos, mcc) and each trial's test_baseline
+constexpr int kSchemaVersion = 4;
 constexpr const char* kSchemaTemplate = R"SQL(
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -18,8 +19,10 @@ CREATE TABLE IF NOT EXISTS plugins (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL,
   sha256 TEXT NOT NULL, abi TEXT NOT NULL, UNIQUE (name, sha256));
 -- split: the train,val,test fractions, part of the problem a result answers; split_seed: the
--- seed of the dealing, a replicate like seed. Last, as version 4 added them to older databases
--- (and no comment inside the statement: SQLite's DROP COLUMN rewrites its text).
+-- seed of the dealing, a replicate like seed; test_baseline: the metric of a model that ignores
+-- its input, on the test split (the training split's mean, or its class frequencies as
+-- probabilities: the majority class). Last, as version 4 added them to older databases (and no
+-- comment inside the statement: SQLite's DROP COLUMN rewrites its text).
 CREATE TABLE IF NOT EXISTS trials (
   id INTEGER PRIMARY KEY,
   config_hash TEXT NOT NULL UNIQUE,
@@ -37,7 +40,8 @@ CREATE TABLE IF NOT EXISTS trials (
   final_val REAL, final_test REAL, best_val REAL, best_val_epoch INTEGER, test_at_best_val REAL,
   epochs_to_target INTEGER, time_to_target_ms REAL, final_val_metrics TEXT, final_test_metrics TEXT,
   started_at TEXT, finished_at TEXT,
-  split TEXT NOT NULL DEFAULT '0.6,0.2,0.2', split_seed INTEGER NOT NULL DEFAULT 0);
+  split TEXT NOT NULL DEFAULT '0.6,0.2,0.2', split_seed INTEGER NOT NULL DEFAULT 0,
+  test_baseline REAL);
 CREATE INDEX IF NOT EXISTS trials_status ON trials(status);
 CREATE INDEX IF NOT EXISTS trials_config ON trials(config_id, seed);
 -- 97.5% quantiles of Student's t by degrees of freedom (filled when the database is opened):
@@ -89,7 +93,8 @@ FROM stats;
 -- both finished (the seeds of a pair share initial weights and batch order); when every pair
 -- differs by the same amount the t statistic is undefined and the sign test decides (up to 5
 -- pairs cannot reach 0.05); NULL with fewer than 2 pairs. grid_edge names the tuned axes of
--- three or more values whose chosen value is the smallest or largest swept.
+-- three or more values whose chosen value is the smallest or largest swept. test_baseline: what
+-- a constant predictor scores on the problem's test split (trials.test_baseline).
 CREATE VIEW IF NOT EXISTS leaderboard AS
 WITH @TUNED_CTES@,
 unfinished AS MATERIALIZED (
@@ -166,7 +171,7 @@ SELECT t.dataset, t.model, t.loss, t.loss_params, t.optimizer, t.optimizer_param
        END AS tied_with_best,
        e.grid_edge IS NOT NULL AS at_grid_edge, e.grid_edge, e.tuned,
        t.task, t.batch_size, t.schedule, t.config_id, t.dataset_hash, t.loss_sha256,
-       t.optimizer_sha256, t.split
+       t.optimizer_sha256, t.split, t.test_baseline
 FROM stat t LEFT JOIN best b USING (problem_key)
 LEFT JOIN paired p USING (config_id) LEFT JOIN paired_sd ps USING (config_id)
 LEFT JOIN edges e USING (config_id);
@@ -307,7 +312,8 @@ constexpr const char* kConfigAggregate =
     " sum(status = 'done') AS seeds_done,"
     " sum(status IN ('diverged', 'failed', 'timeout', 'crashed')) AS seeds_failed,"
     " avg(CASE WHEN status = 'done' THEN final_val END) AS val_mean,"
-    " avg(CASE WHEN status = 'done' THEN final_test END) AS test_mean"
+    " avg(CASE WHEN status = 'done' THEN final_test END) AS test_mean,"
+    " avg(test_baseline) AS test_baseline"
     " FROM trials GROUP BY config_id";
 
 // What results are compared within (a problem) and what is tuned (a cell): see the leaderboard.

@@ -21,6 +21,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace lossbench {
@@ -225,21 +226,34 @@ void Store::exec(const std::string& sql) {
   }
 }
 
+// The statements that add a column to curves for each metric of kMetrics it lacks (val_NAME,
+// test_NAME): what every upgrade that meets a database older than a metric needs.
+std::string Store::add_missing_metric_columns() {
+  std::set<std::string> have;
+  Stmt cols(db_.get(), "SELECT name FROM pragma_table_info('curves')");
+  while (cols.step()) have.insert(cols.text(0));
+  std::string add;
+  for (const char* split : {"val_", "test_"})
+    for (const auto& m : metric_names())
+      if (!have.count(split + m))
+        add += "ALTER TABLE curves ADD COLUMN " + (split + m) + " REAL;\n";
+  return add;
+}
+
 // Version 1 kept each curve row's metrics as two JSON objects; version 2 has a column per metric.
 // An overnight sweep's database stays resumable: the values move into the new columns, in one
 // transaction (a kill leaves version 1 whole).
 void Store::upgrade_schema_1_to_2() {
-  std::string add, fill;
+  std::string fill;
   for (const char* split : {"val_", "test_"})
     for (const auto& m : metric_names()) {
       const std::string col = split + m, json = std::string(split) + "metrics";
-      add += "ALTER TABLE curves ADD COLUMN " + col + " REAL;\n";
       fill += std::string(fill.empty() ? "" : ", ") + col + " = CASE WHEN json_valid(" + json +
               ") THEN json_extract(" + json + ", '$." + m + "') END";
     }
   exec("BEGIN IMMEDIATE");
   try {
-    exec(add);
+    exec(add_missing_metric_columns());
     exec("UPDATE curves SET " + fill);
     exec(
         "ALTER TABLE curves DROP COLUMN val_metrics; ALTER TABLE curves DROP COLUMN test_metrics;");
@@ -293,9 +307,10 @@ void Store::upgrade_schema_2_to_3() {
 }
 
 // Version 4 records each trial's split: its fractions, part of the problem a result answers, and
-// its split seed, a replicate the paired tests match on. Every older trial was dealt 0.6,0.2,0.2
-// with split seed 0, the columns' defaults. The views change: they are dropped, and schema_sql()
-// creates them anew.
+// its split seed, a replicate the paired tests match on (every older trial was dealt 0.6,0.2,0.2
+// with split seed 0, the columns' defaults). It adds the curve columns of roc_auc, pr_auc, f1_pos
+// and mcc and trials.test_baseline, NULL in the rows before it: the outputs they need are gone.
+// The views change: they are all dropped, and schema_sql() creates them anew.
 void Store::upgrade_schema_3_to_4() {
   exec("BEGIN IMMEDIATE");
   try {
@@ -305,9 +320,10 @@ void Store::upgrade_schema_3_to_4() {
       while (v.step()) views.push_back(v.text(0));
     }
     for (const auto& v : views) exec("DROP VIEW \"" + v + "\"");
-    exec(
-        "ALTER TABLE trials ADD COLUMN split TEXT NOT NULL DEFAULT '0.6,0.2,0.2';"
-        "ALTER TABLE trials ADD COLUMN split_seed INTEGER NOT NULL DEFAULT 0;");
+    exec(add_missing_metric_columns() +
+         "ALTER TABLE trials ADD COLUMN split TEXT NOT NULL DEFAULT '0.6,0.2,0.2';"
+         "ALTER TABLE trials ADD COLUMN split_seed INTEGER NOT NULL DEFAULT 0;"
+         "ALTER TABLE trials ADD COLUMN test_baseline REAL;");
     exec("UPDATE meta SET value = '4' WHERE key = 'schema_version'");
     exec("COMMIT");
   } catch (const StoreError& e) {
@@ -510,13 +526,13 @@ void Store::write(const std::deque<TrialResult>& batch) {
   Stmt id(db_.get(), "SELECT id FROM trials WHERE config_hash = ?");
   Stmt del(db_.get(), "DELETE FROM curves WHERE trial_id = ?");
   Stmt c(db_.get(), insert_curve.c_str());
-  Stmt u(
-      db_.get(),
-      "UPDATE trials SET status=?, message=?, diverged_step=?, steps=?, wall_ms=?, cpu_ms=?, "
-      "steps_per_s=?,"
-      " final_val=?, final_test=?, best_val=?, best_val_epoch=?, test_at_best_val=?, "
-      "epochs_to_target=?,"
-      " time_to_target_ms=?, final_val_metrics=?, final_test_metrics=?, finished_at=? WHERE id=?");
+  Stmt u(db_.get(),
+         "UPDATE trials SET status=?, message=?, diverged_step=?, steps=?, wall_ms=?, cpu_ms=?, "
+         "steps_per_s=?,"
+         " final_val=?, final_test=?, best_val=?, best_val_epoch=?, test_at_best_val=?, "
+         "epochs_to_target=?,"
+         " time_to_target_ms=?, final_val_metrics=?, final_test_metrics=?, finished_at=?,"
+         " test_baseline=? WHERE id=?");
   const int first_metric = 13, n_metrics = int(kMetricCount);
   std::string norms;
   for (const auto& r : batch) {
@@ -563,7 +579,7 @@ void Store::write(const std::deque<TrialResult>& batch) {
       u.bind_null(13);
     u.bind(14, r.time_to_target_ms);
     u.bind(15, r.final_val_metrics).bind(16, r.final_test_metrics);
-    u.bind(17, now_utc()).bind(18, trial_id).run();
+    u.bind(17, now_utc()).bind(18, r.test_baseline).bind(19, trial_id).run();
   }
 }
 

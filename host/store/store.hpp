@@ -88,6 +88,7 @@ class Store final : public ResultSink {
   void upgrade_schema_1_to_2();
   void upgrade_schema_2_to_3();
   void upgrade_schema_3_to_4();
+  std::string add_missing_metric_columns();
   void fill_student_t();
   static constexpr int64_t kStudentTRows = 1000;
   void writer_loop();

@@ -1,6 +1,9 @@
 #pragma once
 // Accuracy metrics of model outputs on a split. Regression metrics are in the target's original
 // units; classification metrics read outputs as logits (sigmoid for one column, softmax for K).
+// The ranking metrics (roc_auc, pr_auc) rank rows by the logit (binary) or the log-probability of
+// each class (multiclass): the order of the probabilities, without the ties sigmoid and softmax
+// make where they round to 0 or 1.
 //
 // kMetrics is the one place a metric is defined: its name, the task it applies to, its direction
 // and how it is computed. The curve columns (val_NAME, test_NAME), the JSON summaries, the sort
@@ -11,11 +14,13 @@
 #include <array>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lossbench {
 
-// What one pass over a split's outputs gathers; every metric is a function of it.
+// What one pass over a split's outputs gathers; every metric is a function of it. A Tally passed
+// to compute_metrics again reuses its buffers: sized once (reserve), it allocates nothing.
 struct Tally {
   static constexpr int kBins = 15;  // ECE with 15 equal-width confidence bins (Guo et al., 2017)
   double n = 0;
@@ -24,9 +29,22 @@ struct Tally {
   double correct = 0, log_loss = 0;
   std::vector<double> tp, predicted, actual;  // per class
   std::array<double, kBins> bin_conf{}, bin_acc{}, bin_n{};
+  // Per class (binary: the positive class only), one-vs-rest over the rows' scores: the area
+  // under the ROC curve and the average precision; NaN where the split lacks positives (and, for
+  // the ROC, negatives).
+  std::vector<double> roc_auc, avg_precision;
+
+  void reserve(int n_classes, Eigen::Index rows);
+  void clear(int n_classes);  // zero counts for a new split, keeping the buffers
+
+  // Scratch of the ranking pass: each row's log of softmax's denominator (multiclass), and
+  // (score, is positive) of every row, sorted once per class.
+  std::vector<double> log_norm;
+  std::vector<std::pair<double, bool>> ranked;
 };
 
-enum class MetricTask { Regression, Classification };
+// Classification applies to binary and multiclass tasks, Binary to binary only (a positive class).
+enum class MetricTask { Regression, Classification, Binary };
 
 struct MetricDef {
   const char* name;
@@ -46,6 +64,10 @@ double recall(const Tally&);
 double f1(const Tally&);
 double log_loss(const Tally&);
 double ece(const Tally&);
+double roc_auc(const Tally&);
+double pr_auc(const Tally&);
+double f1_pos(const Tally&);
+double mcc(const Tally&);
 }  // namespace metric_fn
 
 inline constexpr MetricDef kMetrics[] = {
@@ -59,6 +81,10 @@ inline constexpr MetricDef kMetrics[] = {
     {"f1", MetricTask::Classification, true, metric_fn::f1},                // macro over labels
     {"log_loss", MetricTask::Classification, false, metric_fn::log_loss},
     {"ece", MetricTask::Classification, false, metric_fn::ece},
+    {"roc_auc", MetricTask::Classification, true, metric_fn::roc_auc},  // one-vs-rest macro
+    {"pr_auc", MetricTask::Classification, true, metric_fn::pr_auc},    // one-vs-rest macro
+    {"f1_pos", MetricTask::Binary, true, metric_fn::f1_pos},            // of class 1
+    {"mcc", MetricTask::Classification, true, metric_fn::mcc},
 };
 inline constexpr size_t kMetricCount = std::size(kMetrics);
 
@@ -90,5 +116,17 @@ std::string lower_is_better_sql_list();
 // class index). y_mean / y_std undo the standardization of regression targets.
 Metrics compute_metrics(lb_task task, int n_classes, const Eigen::Ref<const RowMatrix>& out,
                         const Eigen::Ref<const RowMatrix>& y, double y_mean, double y_std);
+// The same in the buffers of `scratch`: no allocation once it is reserved for the rows.
+Metrics compute_metrics(lb_task task, int n_classes, const Eigen::Ref<const RowMatrix>& out,
+                        const Eigen::Ref<const RowMatrix>& y, double y_mean, double y_std,
+                        Tally& scratch);
+
+// What a model that ignores its input scores on (y_eval): a constant fit on y_train, the training
+// split's mean for regression, and for classification the training split's class frequencies as
+// probabilities, so that it predicts the majority class (scikit-learn's DummyClassifier with
+// strategy="prior"). The floor under every metric: accuracy the majority's share, roc_auc 0.5,
+// pr_auc the positive rate, f1_pos 0 and mcc 0 when the majority is negative.
+Metrics baseline_metrics(lb_task task, int n_classes, const Eigen::Ref<const RowMatrix>& y_train,
+                         const Eigen::Ref<const RowMatrix>& y_eval, double y_mean, double y_std);
 
 }  // namespace lossbench

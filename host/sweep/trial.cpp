@@ -151,12 +151,14 @@ struct Workspace {
         out_val(c.data->split.X_val.rows(), c.data->data.output_cols()),
         out_test(c.data->split.X_test.rows(), c.data->data.output_cols()) {
     std::iota(perm.begin(), perm.end(), 0);
+    tally.reserve(c.data->data.n_classes, std::max(out_val.rows(), out_test.rows()));
   }
   Model model;
   std::unique_ptr<LossInstance> loss;
   std::unique_ptr<OptimizerInstance> opt;
   std::vector<Eigen::Index> perm;  // this epoch's order of the training rows
   RowMatrix Xb, yb, dout, out_val, out_test;
+  Tally tally;  // the metrics' buffers, for validation and test in turn
 };
 
 // One trial in progress: its configuration, its workspace, its clocks and the result it builds.
@@ -228,6 +230,13 @@ class Trial {
                                              " (about " + gibibytes(need) +
                                              "; the memory limit is " +
                                              gibibytes(memory_limit_bytes()) + ")"};
+    } catch (const std::exception& e) {
+      return Ending{TrialStatus::Failed, e.what()};
+    }
+    try {  // here, where a label outside the classes fails the trial before it trains
+      r_.test_baseline =
+          baseline_metrics(d_.task, d_.n_classes, s_.y_train, s_.y_test, s_.y_mean, s_.y_std)
+              .get(c_.metric);
     } catch (const std::exception& e) {
       return Ending{TrialStatus::Failed, e.what()};
     }
@@ -318,8 +327,10 @@ class Trial {
     p.grad_norm = w.model.grads().norm();
     p.val_loss = split_loss(s_.X_val, s_.y_val, &w.out_val, false);
     split_loss(s_.X_test, s_.y_test, &w.out_test, false);
-    p.val = compute_metrics(d_.task, d_.n_classes, w.out_val, s_.y_val, s_.y_mean, s_.y_std);
-    p.test = compute_metrics(d_.task, d_.n_classes, w.out_test, s_.y_test, s_.y_mean, s_.y_std);
+    p.val =
+        compute_metrics(d_.task, d_.n_classes, w.out_val, s_.y_val, s_.y_mean, s_.y_std, w.tally);
+    p.test =
+        compute_metrics(d_.task, d_.n_classes, w.out_test, s_.y_test, s_.y_mean, s_.y_std, w.tally);
     p.val_metric = p.val.get(c_.metric);
     p.test_metric = p.test.get(c_.metric);
     p.wall_ms = wall_ms();

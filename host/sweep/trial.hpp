@@ -98,6 +98,8 @@ struct TrialResult {
   int best_val_epoch = -1;
   int epochs_to_target = -1;
   double time_to_target_ms = NAN;
+  // The primary metric of a model that ignores its input (baseline_metrics) on the test split.
+  double test_baseline = NAN;
   std::string final_val_metrics, final_test_metrics;  // JSON: the last evaluation's metrics
   std::vector<CurvePoint> curve;
 };

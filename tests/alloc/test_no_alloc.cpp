@@ -159,3 +159,29 @@ TEST_CASE("a training step allocates nothing: 2 and 6 epochs allocate the same",
         CHECK(allocations_for(2, loss, opt, model) == allocations_for(6, loss, opt, model));
       }
 }
+
+TEST_CASE("metrics into a reserved Tally allocate nothing, ranking metrics included",
+          "[no_alloc]") {
+  // An evaluation point computes every metric of validation and test, each epoch: the AUCs sort
+  // every row once per class, in buffers the trial's workspace reserves at setup.
+  Rng rng(3);
+  for (const auto& [task, k] : {std::pair{LB_TASK_BINARY, 2}, std::pair{LB_TASK_MULTICLASS, 10},
+                                std::pair{LB_TASK_REGRESSION, 0}}) {
+    const Eigen::Index rows = 300, cols = task == LB_TASK_MULTICLASS ? k : 1;
+    RowMatrix out(rows, cols), y(rows, 1), fewer_y(rows / 2, 1);
+    for (Eigen::Index i = 0; i < out.size(); ++i) out.data()[i] = rng.normal();
+    for (Eigen::Index i = 0; i < rows; ++i) y(i, 0) = double(i % std::max(k, 2));
+    fewer_y = y.topRows(rows / 2);
+    Tally scratch;
+    scratch.reserve(k, rows);
+    Metrics m;
+    {
+      Counting c;
+      m = compute_metrics(task, k, out, y, 0, 1, scratch);
+      m = compute_metrics(task, k, out.topRows(rows / 2), fewer_y, 0, 1, scratch);
+      CHECK(c.count() == 0);
+    }
+    INFO(task_name(task));
+    CHECK(std::isfinite(m.get(task == LB_TASK_REGRESSION ? "rmse" : "roc_auc")));
+  }
+}
