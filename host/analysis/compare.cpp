@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 namespace lossbench {
 
@@ -64,6 +65,28 @@ Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
       (limit ? " WHERE place <= " + std::to_string(limit) : std::string()) + " ORDER BY " +
       kProblemKey + ", place";
   return Store::table(db, sql);
+}
+
+size_t column(const Table& t, const char* name) {
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i] == name) return i;
+  throw std::logic_error(std::string("table has no column ") + name);
+}
+
+std::string leaderboard_marks(const Table& t, const std::vector<Cell>& row) {
+  auto on = [&](const char* name) {
+    const Cell& c = row[column(t, name)];
+    return c.kind == Cell::Integer && c.integer != 0;
+  };
+  std::string marks;
+  if (on("is_best"))
+    marks += '*';
+  else if (on("tied_with_best"))
+    marks += '=';
+  if (on("partial")) marks += '~';
+  if (on("at_grid_edge")) marks += '^';
+  if (on("seeds_failed")) marks += '!';
+  return marks;
 }
 
 namespace {

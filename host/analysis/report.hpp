@@ -1,0 +1,44 @@
+#pragma once
+// The data behind `lossbench report`: every table its page draws, read from the views of a
+// results database (read-only, as `top` reads) and aggregated in SQL so that the page stays small:
+// curves are means and bands over seeds per epoch, never every point of every trial.
+#include "analysis/compare.hpp"
+#include "util/table.hpp"
+
+#include <string>
+#include <vector>
+
+namespace lossbench {
+
+struct ReportData {
+  // Summary: every sweep (spec, machine, host version), trials and seconds per status, every
+  // plugin build with its sha256; wall time is the sum of the sweeps' spans.
+  Table sweeps, statuses, plugins;
+  double wall_seconds = 0;
+  int64_t finished = 0;  // trials no longer pending or running
+  // leaderboard() with a leading column `marks` (leaderboard_marks) and `problem`, the problem's
+  // key: the other tables name problems by the same text.
+  Table leaderboard;
+  // Per problem, the tuned configuration of each loss (view entries, by = 'loss'): problem, loss,
+  // config_id. Its curves: problem, loss, epoch, seeds, seconds (mean), then the mean, min and
+  // max over seeds of the validation metric (val, val_lo, val_hi) and of the training loss
+  // (train, train_lo, train_hi), and the mean validation ECE (NULL for regression).
+  Table entries, curves;
+  // Per problem, loss, optimizer and lr: the best validation mean over the other hyperparameters
+  // (val) and the seeds finished (seeds).
+  Table lr;
+  // The views performance_profile and ecdf as they are.
+  Table profile, ecdf;
+  std::vector<RankGroup> ranks_by_loss, ranks_by_optimizer;
+  // Per model (its spec names the activation), epoch and layer: the geometric mean over the
+  // tuned configurations' finished trials of every dataset of the layer's gradient norm.
+  Table gradients;
+  // Every diverged, failed, timed-out or crashed trial up to max_failures, and how many there are.
+  Table failures;
+  int64_t failures_total = 0;
+};
+
+// Throws StoreError (one line naming the path) on a file that is not a lossbench database.
+ReportData report_data(const std::string& db, size_t max_failures = 2000);
+
+}  // namespace lossbench
