@@ -1,5 +1,5 @@
 # The two commands of the README. Both install missing Debian packages first.
-#   make demo   build Release and run the default sweep
+#   make demo   build Release, run the default sweep and write its report (results/quick.html)
 #   make test   build Release and run every test through ctest
 # and for contributors:
 #   make format        clang-format every C++ and C file in place
@@ -24,6 +24,7 @@ build: configure
 
 demo: build
 	$(BUILD)/lossbench run --config $(SWEEP) --db $(DB)
+	$(BUILD)/lossbench report $(DB)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

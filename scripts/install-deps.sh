@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lossbench builds with, and nothing when they are all present.
-# Usage: scripts/install-deps.sh [--dev]   (--dev adds what the fuzzers and sanitizer builds use)
+# Usage: scripts/install-deps.sh [--dev]   (--dev adds what the fuzzers and sanitizer builds use,
+# and Chromium, in which the report_browser test renders `lossbench report`'s page)
 set -euo pipefail
 
 pkgs=(build-essential cmake libboost-dev libboost-program-options-dev libtbb-dev libeigen3-dev
       libsqlite3-dev sqlite3 catch2)
-if [[ "${1:-}" == "--dev" ]]; then pkgs+=(clang libclang-rt-14-dev clang-format); fi
+if [[ "${1:-}" == "--dev" ]]; then pkgs+=(clang libclang-rt-14-dev clang-format chromium); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -53,8 +53,9 @@ ReportData report_data(const std::string& db, size_t max_failures) {
     r.leaderboard.rows.push_back(std::move(out));
   }
 
-  r.entries = Store::table(db, "WITH " + loss_entries_cte() +
-                                   " SELECT problem, loss, config_id FROM e ORDER BY problem, loss");
+  r.entries =
+      Store::table(db, "WITH " + loss_entries_cte() +
+                           " SELECT problem, loss, config_id FROM e ORDER BY problem, loss");
   // Only finished seeds: the means are over the seeds the leaderboard averages.
   r.curves = Store::table(
       db, "WITH " + loss_entries_cte() +
@@ -66,13 +67,13 @@ ReportData report_data(const std::string& db, size_t max_failures) {
               " FROM e CROSS JOIN trials t ON t.config_id = e.config_id AND +t.status = 'done'"
               " JOIN curves c ON c.trial_id = t.id"
               " GROUP BY e.problem, e.loss, c.epoch ORDER BY e.problem, e.loss, c.epoch");
-  r.lr = Store::table(db,
-                      "SELECT " + key_expr(kProblemKey) +
-                          " AS problem, loss, optimizer, lr,"
-                          " CASE WHEN max(higher_is_better) THEN max(val_mean) ELSE min(val_mean)"
-                          " END AS val, sum(seeds_done) AS seeds FROM configurations"
-                          " GROUP BY problem, loss, optimizer, lr ORDER BY problem, loss,"
-                          " optimizer, lr");
+  r.lr =
+      Store::table(db, "SELECT " + key_expr(kProblemKey) +
+                           " AS problem, loss, optimizer, lr,"
+                           " CASE WHEN max(higher_is_better) THEN max(val_mean) ELSE min(val_mean)"
+                           " END AS val, sum(seeds_done) AS seeds FROM configurations"
+                           " GROUP BY problem, loss, optimizer, lr ORDER BY problem, loss,"
+                           " optimizer, lr");
   r.profile = Store::table(db,
                            "SELECT by, entry, tau, problems, by_epochs, by_seconds"
                            " FROM performance_profile ORDER BY by, entry, tau");

@@ -99,26 +99,26 @@ ReportData with_problem_numbers(ReportData d) {
 }
 
 std::string page_data(const std::string& db, const ReportData& d) {
-  std::string s = json_object(
-      {{"db", json_value(Cell::of(fs::path(db).filename().string()))},
-       {"generated_at", json_value(Cell::of(now_utc()))},
-       {"lossbench", json_value(Cell::of(std::string(LOSSBENCH_VERSION)))},
-       {"wall_seconds", page_value(Cell::of(d.wall_seconds))},
-       {"finished", json_value(Cell::of(d.finished))},
-       {"sweeps", page_table(d.sweeps)},
-       {"statuses", page_table(d.statuses)},
-       {"plugins", page_table(d.plugins)},
-       {"leaderboard", page_table(d.leaderboard)},
-       {"entries", page_table(d.entries)},
-       {"curves", page_table(d.curves)},
-       {"lr", page_table(d.lr)},
-       {"profile", page_table(d.profile)},
-       {"ecdf", page_table(d.ecdf)},
-       {"ranks", json_object({{"loss", page_ranks(d.ranks_by_loss)},
-                              {"optimizer", page_ranks(d.ranks_by_optimizer)}})},
-       {"gradients", page_table(d.gradients)},
-       {"failures", page_table(d.failures)},
-       {"failures_total", json_value(Cell::of(d.failures_total))}});
+  std::string s =
+      json_object({{"db", json_value(Cell::of(fs::path(db).filename().string()))},
+                   {"generated_at", json_value(Cell::of(now_utc()))},
+                   {"lossbench", json_value(Cell::of(std::string(LOSSBENCH_VERSION)))},
+                   {"wall_seconds", page_value(Cell::of(d.wall_seconds))},
+                   {"finished", json_value(Cell::of(d.finished))},
+                   {"sweeps", page_table(d.sweeps)},
+                   {"statuses", page_table(d.statuses)},
+                   {"plugins", page_table(d.plugins)},
+                   {"leaderboard", page_table(d.leaderboard)},
+                   {"entries", page_table(d.entries)},
+                   {"curves", page_table(d.curves)},
+                   {"lr", page_table(d.lr)},
+                   {"profile", page_table(d.profile)},
+                   {"ecdf", page_table(d.ecdf)},
+                   {"ranks", json_object({{"loss", page_ranks(d.ranks_by_loss)},
+                                          {"optimizer", page_ranks(d.ranks_by_optimizer)}})},
+                   {"gradients", page_table(d.gradients)},
+                   {"failures", page_table(d.failures)},
+                   {"failures_total", json_value(Cell::of(d.failures_total))}});
   // Inside <script>, "</script" or "<!--" in a message would end or derail the block: '<' only
   // occurs in JSON strings, where \u003c reads back the same.
   std::string out;
@@ -160,9 +160,8 @@ std::string page(const std::string& db, const ReportData& d) {
       "</h1>\n<p id=\"render-status\">not rendered: this page draws its charts with JavaScript"
       "</p>\n<nav id=\"toc\"></nav>\n";
   const std::pair<const char*, const char*> sections[] = {
-      {"summary", "Summary"},         {"datasets", "Per dataset"},
-      {"across", "Across datasets"},  {"gradients", "Gradients"},
-      {"calibration", "Calibration"}, {"failures", "Failures"}};
+      {"summary", "Summary"},     {"datasets", "Per dataset"},    {"across", "Across datasets"},
+      {"gradients", "Gradients"}, {"calibration", "Calibration"}, {"failures", "Failures"}};
   for (const auto& [id, heading] : sections)
     html += std::string("<section id=\"") + id + "\">\n<h2>" + heading +
             "</h2>\n<div class=\"body\"></div>\n</section>\n";
@@ -187,8 +186,7 @@ int cmd_report(const std::vector<std::string>& args) {
   po::options_description desc(kUsage);
   std::vector<std::string> dbs;
   std::string out;
-  desc.add_options()("help,h", "show this help")("out", po::value(&out),
-                                                 "the HTML file to write")(
+  desc.add_options()("help,h", "show this help")("out", po::value(&out), "the HTML file to write")(
       "db", po::value(&dbs)->composing(), "results database (positional)");
   po::variables_map vm;
   parse_or_throw(args, desc, {"db"}, vm);
@@ -201,8 +199,8 @@ int cmd_report(const std::vector<std::string>& args) {
   if (!fs::exists(db)) throw StoreError(db + ": no such database");
   if (out.empty()) {
     fs::path p(db);
-    out = (p.extension() == ".html" ? fs::path(db + ".html") : p.replace_extension(".html"))
-              .string();
+    out =
+        (p.extension() == ".html" ? fs::path(db + ".html") : p.replace_extension(".html")).string();
   }
   if (fs::exists(out) && fs::equivalent(out, db))
     throw po::error("--out: " + out + " is the database itself");

@@ -68,9 +68,10 @@
   const note = (text) => el('p', { class: 'note' }, text);
 
   // ---- colours: one per loss (and per optimizer where optimizers are the lines), everywhere --
+  // Tableau's ten, then black and gold: the twelve built-in losses get twelve distinct colours.
   const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2',
-    '#17becf', '#7f7f7f', '#bcbd22', '#393b79', '#ad494a', '#637939', '#843c39', '#5254a3',
-    '#8ca252'];
+    '#17becf', '#7f7f7f', '#bcbd22', '#111111', '#b8860b', '#393b79', '#637939', '#843c39',
+    '#5254a3'];
   const dashes = [[], [6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [10, 4], [4, 2, 1, 2], [12, 2]];
   const leaderboard = rows(data.leaderboard);
   const colourOf = (() => {
@@ -111,10 +112,11 @@
     if (!v.length || v.some((x) => x <= 0)) return 'linear';
     return Math.max(...v) / Math.min(...v) >= 30 ? 'logarithmic' : 'linear';
   };
+  // Labels at 1, 2 and 5 times a power of ten: within a decade there is still a label to read.
   const logTicks = {
     callback(value) {
-      const e = Math.log10(value);
-      return Math.abs(e - Math.round(e)) < 1e-9 || this.getTicks().length < 8 ? num(value, 2) : '';
+      const m = value / Math.pow(10, Math.floor(Math.log10(value) + 1e-9));
+      return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? num(value, 2) : '';
     },
   };
   const axis = (title, type, extra) => Object.assign({
@@ -385,9 +387,12 @@
     }
     const significant = group.friedman_p !== null && group.friedman_p < 0.05 && group.cd !== null;
     if (group.cd !== null && k > 1) {
-      const w = (right - left) * group.cd / (k - 1);
+      // A CD wider than the whole axis (few problems) is drawn to the axis' end and said so.
+      const wider = group.cd > k - 1;
+      const w = (right - left) * Math.min(group.cd, k - 1) / (k - 1);
       add('line', { x1: left, x2: left + w, y1: 16, y2: 16, stroke: '#b00020', 'stroke-width': 2 });
-      add('text', { x: left + w + 6, y: 20 }, `CD = ${num(group.cd, 3)}`);
+      add('text', { x: wider ? left : left + w + 6, y: wider ? 32 : 20 },
+        `CD = ${num(group.cd, 3)}` + (wider ? ': wider than the whole range of ranks' : ''));
     }
     group.entries.forEach((e, i) => {
       const onLeft = i < half;
