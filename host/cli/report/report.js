@@ -68,9 +68,9 @@
   const note = (text) => el('p', { class: 'note' }, text);
 
   // ---- colours: one per loss (and per optimizer where optimizers are the lines), everywhere --
-  // Tableau's ten, then black and gold: the twelve built-in losses get twelve distinct colours.
+  // Tableau's ten, then black and magenta: the twelve built-in losses get twelve distinct colours.
   const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2',
-    '#17becf', '#7f7f7f', '#bcbd22', '#111111', '#b8860b', '#393b79', '#637939', '#843c39',
+    '#17becf', '#7f7f7f', '#bcbd22', '#111111', '#c71585', '#393b79', '#637939', '#843c39',
     '#5254a3'];
   const dashes = [[], [6, 3], [2, 2], [8, 3, 2, 3], [1, 3], [10, 4], [4, 2, 1, 2], [12, 2]];
   const leaderboard = rows(data.leaderboard);
