@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `lossbench report` without a browser, on a real sweep with diverged trials: the page lands next
 # to the database, loads nothing from elsewhere, has every section heading in order, and its data
-# match the database (leaderboard rows, a curve point recomputed by sqlite3, every failure); and
+# match the database (leaderboard rows, a curve point recomputed by sqlite3, every failure), the
+# --baseline difference and interval of a configuration changed by hand; and
 # the one-line errors of a missing database, a foreign file, and an output that cannot be written.
 # usage: report.sh LOSSBENCH
 set -uo pipefail
@@ -88,6 +89,31 @@ diff <(grep -v generated_at "$page") <(grep -v generated_at "$work/other.html") 
 cp "$db" "$work/plain"
 "$lb" report "$work/plain" >/dev/null && [[ -s $work/plain.html ]] || bad "no plain.html"
 
+# --baseline: a copy whose one tuned configuration tested worse by 0.5 and 0.51 on its two seeds.
+cp "$db" "$work/base.db"
+changed=$(q "SELECT config_id FROM leaderboard WHERE is_best AND task = 'regression' LIMIT 1")
+sqlite3 "$work/base.db" "UPDATE trials SET final_test = final_test + 0.5 + 0.01 * seed WHERE config_id = '$changed'"
+"$lb" report "$db" --baseline "$work/base.db" --out "$work/against.html" >/dev/null ||
+  bad "report --baseline failed"
+python3 - "$work/against.html" "$db" <<'EOF' || bad "baseline section: see above"
+import json, re, sqlite3, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+db = sqlite3.connect(sys.argv[2])
+if '<section id="baseline">\n<h2>Against the baseline</h2>' not in text: sys.exit("no baseline section")
+d = json.loads(re.search(r'id="lossbench-data">\n(.*?)\n</script>', text, re.S).group(1))
+b = d["baseline"]
+want = db.execute("SELECT count(DISTINCT config_id) FROM trials WHERE status = 'done' AND final_test IS NOT NULL").fetchone()[0]
+if (b["matched"], b["better"], b["worse"]) != (want, 1, 0): sys.exit("counts %r, want %d matched, 1 better" % (b, want))
+rows = [dict(zip(b["tuned"]["columns"], r)) for r in b["tuned"]["rows"]]
+moved = [r for r in rows if r["diff"] != 0]
+if len(moved) != 1 or any(r["ci_low"] != 0 or r["ci_high"] != 0 for r in rows if r["diff"] == 0): sys.exit("rows %r" % moved)
+# Differences -0.5 and -0.51: mean -0.505, half-width t(0.975, 1) * sd / sqrt(2).
+half = 12.706204736174707 * (0.01 / 2 ** 0.5) / 2 ** 0.5
+r = moved[0]
+if abs(r["diff"] + 0.505) > 1e-5 or abs(r["ci_low"] - (-0.505 - half)) > 1e-5 or abs(r["ci_high"] - (-0.505 + half)) > 1e-5:
+    sys.exit("changed configuration %r, want -0.505 +- %.6f" % (r, half))
+EOF
+
 # One-line errors with a non-zero exit.
 one_line() {  # expected-exit pattern command...
   local want=$1 pattern=$2
@@ -107,6 +133,7 @@ one_line 1 "$work/no/such/dir/x.html: cannot write" "$lb" report "$db" --out "$w
 one_line 1 "is a directory" "$lb" report "$db" --out "$work"
 one_line 2 "is the database itself" "$lb" report "$db" --out "$db"
 one_line 2 "one database at a time" "$lb" report "$db" "$db"
+one_line 1 "$work/none.db: no such database (--baseline)" "$lb" report "$db" --baseline "$work/none.db"
 one_line 2 "unknown option '--outt' (did you mean '--out'?)" "$lb" report "$db" --outt x.html
 [[ ! -e $work/no ]] || bad "a failed report left files behind"
 ls "$work"/*.tmp 2>/dev/null && bad "a temporary file was left behind"

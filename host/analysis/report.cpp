@@ -2,7 +2,12 @@
 
 #include "store/schema.sql.hpp"
 #include "store/store.hpp"
+#include "util/stats.hpp"
 #include "util/strings.hpp"
+
+#include <cmath>
+#include <map>
+#include <set>
 
 namespace lossbench {
 
@@ -97,6 +102,85 @@ ReportData report_data(const std::string& db, size_t max_failures) {
                                 std::to_string(max_failures));
   r.failures_total = Store::table(db, "SELECT count(*) FROM failures").rows[0][0].integer;
   return r;
+}
+
+namespace {
+
+// What identifies a configuration across databases: its axis values without the plugin builds,
+// the host version or config_id (which hashes the builds in).
+constexpr const char* kMatchColumns =
+    "dataset, dataset_hash, model, loss, loss_params, optimizer, optimizer_params, lr, epochs,"
+    " batch_size, schedule, metric";
+
+// Per matched configuration: seed -> final test value of its finished trials, its config_id and
+// the metric's direction.
+struct Finished {
+  std::map<std::string, std::map<int64_t, double>> by_key;
+  std::map<std::string, std::pair<std::string, bool>> config_of;
+};
+
+Finished finished_trials(const std::string& db) {
+  Store::upgrade_for_reading(db);
+  const Table t =
+      Store::table(db, "SELECT " + key_expr(kMatchColumns) +
+                           ", seed, final_test, config_id, higher_is_better"
+                           " FROM trials WHERE status = 'done' AND final_test IS NOT NULL");
+  Finished f;
+  for (const auto& row : t.rows) {
+    const double v = row[2].kind == Cell::Integer ? double(row[2].integer) : row[2].real;
+    f.by_key[row[0].text][row[1].integer] = v;
+    f.config_of[row[0].text] = {row[3].text, row[4].integer != 0};
+  }
+  return f;
+}
+
+}  // namespace
+
+BaselineComparison compare_with_baseline(const std::string& db, const std::string& baseline,
+                                         const Table& leaderboard) {
+  const Finished now = finished_trials(db), base = finished_trials(baseline);
+  std::map<std::string, const std::vector<Cell>*> tuned;  // config_id -> leaderboard row
+  for (const auto& row : leaderboard.rows) tuned[row[column(leaderboard, "config_id")].text] = &row;
+  BaselineComparison c;
+  c.tuned.columns = {
+      "dataset",          "model", "loss",     "optimizer", "lr",   "tuned",  "metric",
+      "higher_is_better", "seeds", "baseline", "new",       "diff", "ci_low", "ci_high"};
+  for (const auto& [key, seeds] : now.by_key) {
+    auto other = base.by_key.find(key);
+    if (other == base.by_key.end()) continue;
+    std::vector<double> d;
+    double sum_new = 0, sum_base = 0;
+    for (const auto& [seed, v] : seeds)
+      if (auto it = other->second.find(seed); it != other->second.end()) {
+        d.push_back(stats::rounded_difference(v, it->second));
+        sum_new += v, sum_base += it->second;
+      }
+    if (d.empty()) continue;
+    const double n = double(d.size());
+    double mean = 0, ss = 0;
+    for (double x : d) mean += x / n;
+    for (double x : d) ss += (x - mean) * (x - mean);
+    double low = NAN, high = NAN;
+    if (d.size() > 1) {
+      const double half = stats::student_t_quantile(0.975, n - 1) * std::sqrt(ss / (n - 1) / n);
+      low = mean - half, high = mean + half;
+    }
+    ++c.matched;
+    const auto& [config_id, higher] = now.config_of.at(key);
+    // As the leaderboard tests ties: when every pair differs by the same amount the t interval
+    // has no width, and the sign test decides, which needs 6 pairs to reach 0.05.
+    const bool constant = ss <= 1e-18 * mean * mean;
+    const bool differs = constant ? mean != 0 && d.size() >= 6 : (low > 0 || high < 0);
+    if (differs) ((mean > 0) == higher ? c.better : c.worse) += 1;
+    auto lb = tuned.find(config_id);
+    if (lb == tuned.end()) continue;
+    auto cell = [&](const char* name) { return (*lb->second)[column(leaderboard, name)]; };
+    c.tuned.rows.push_back({cell("dataset"), cell("model"), cell("loss"), cell("optimizer"),
+                            cell("lr"), cell("tuned"), cell("metric"), cell("higher_is_better"),
+                            Cell::of(d.size()), Cell::of(sum_base / n), Cell::of(sum_new / n),
+                            Cell::of(mean), Cell::of(low), Cell::of(high)});
+  }
+  return c;
 }
 
 }  // namespace lossbench

@@ -41,4 +41,20 @@ struct ReportData {
 // Throws StoreError (one line naming the path) on a file that is not a lossbench database.
 ReportData report_data(const std::string& db, size_t max_failures = 2000);
 
+// `report --baseline`: configurations finished in both databases, matched on everything but the
+// plugin builds and the host version (dataset content included), paired by seed. For each, the
+// test metric's mean difference new - baseline over the seeds both finished, with its 95%
+// Student t interval (the seeds of a pair share initial weights and batches in each database).
+struct BaselineComparison {
+  // The configurations the new database's leaderboard tuned that the baseline has too: dataset,
+  // model, loss, optimizer, lr, tuned (the leaderboard's), metric, higher_is_better, seeds (pairs),
+  // baseline (mean), new (mean), diff, ci_low, ci_high (NULL with one pair).
+  Table tuned;
+  // Over every matched configuration: how many, and how many are significantly better or worse
+  // (the interval excludes 0; with a constant difference, the sign test at 0.05).
+  size_t matched = 0, better = 0, worse = 0;
+};
+BaselineComparison compare_with_baseline(const std::string& db, const std::string& baseline,
+                                         const Table& leaderboard);
+
 }  // namespace lossbench

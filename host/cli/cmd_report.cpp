@@ -35,6 +35,9 @@ const char* kUsage =
     "sensitivity and a loss x optimizer heatmap of the tuned test metric; across datasets the\n"
     "performance profiles, the ECDF of targets reached and the mean ranks with a critical-\n"
     "difference diagram; gradient norms per layer; calibration (ECE); every failure.\n"
+    "With --baseline OLD.db, a last section compares each configuration finished in both\n"
+    "(matched on everything but plugin builds and host version): the test metric's difference\n"
+    "with its paired 95% confidence interval over seeds.\n"
     "Default FILE: the database's path with .html (results/x.db -> results/x.html)";
 
 // A real with 6 significant digits: the page draws, it does not archive (`top --format json` has
@@ -98,7 +101,15 @@ ReportData with_problem_numbers(ReportData d) {
   return d;
 }
 
-std::string page_data(const std::string& db, const ReportData& d) {
+std::string page_baseline(const std::string& path, const BaselineComparison& b) {
+  return json_object({{"db", json_value(Cell::of(fs::path(path).filename().string()))},
+                      {"matched", json_value(Cell::of(b.matched))},
+                      {"better", json_value(Cell::of(b.better))},
+                      {"worse", json_value(Cell::of(b.worse))},
+                      {"tuned", page_table(b.tuned)}});
+}
+
+std::string page_data(const std::string& db, const ReportData& d, const std::string& baseline) {
   std::string s =
       json_object({{"db", json_value(Cell::of(fs::path(db).filename().string()))},
                    {"generated_at", json_value(Cell::of(now_utc()))},
@@ -118,7 +129,8 @@ std::string page_data(const std::string& db, const ReportData& d) {
                                           {"optimizer", page_ranks(d.ranks_by_optimizer)}})},
                    {"gradients", page_table(d.gradients)},
                    {"failures", page_table(d.failures)},
-                   {"failures_total", json_value(Cell::of(d.failures_total))}});
+                   {"failures_total", json_value(Cell::of(d.failures_total))},
+                   {"baseline", baseline.empty() ? "null" : baseline}});
   // Inside <script>, "</script" or "<!--" in a message would end or derail the block: '<' only
   // occurs in JSON strings, where \u003c reads back the same.
   std::string out;
@@ -150,7 +162,7 @@ std::string escape_html(const std::string& s) {
 
 // The sections the script fills, in the order of the issue; their headings are in the file itself
 // so that a reader without scripts still sees what the page holds.
-std::string page(const std::string& db, const ReportData& d) {
+std::string page(const std::string& db, const ReportData& d, const std::string& baseline) {
   const std::string title = "lossbench report: " + escape_html(fs::path(db).filename().string());
   std::string html =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -162,12 +174,15 @@ std::string page(const std::string& db, const ReportData& d) {
   const std::pair<const char*, const char*> sections[] = {
       {"summary", "Summary"},     {"datasets", "Per dataset"},    {"across", "Across datasets"},
       {"gradients", "Gradients"}, {"calibration", "Calibration"}, {"failures", "Failures"}};
-  for (const auto& [id, heading] : sections)
+  auto add = [&](const char* id, const char* heading) {
     html += std::string("<section id=\"") + id + "\">\n<h2>" + heading +
             "</h2>\n<div class=\"body\"></div>\n</section>\n";
-  html += "<script type=\"application/json\" id=\"lossbench-data\">\n" + page_data(db, d) +
-          "\n</script>\n<script>\n" + assets::chart_js + "\n</script>\n<script>\n" +
-          assets::report_js + "\n</script>\n</body>\n</html>\n";
+  };
+  for (const auto& [id, heading] : sections) add(id, heading);
+  if (!baseline.empty()) add("baseline", "Against the baseline");
+  html += "<script type=\"application/json\" id=\"lossbench-data\">\n" +
+          page_data(db, d, baseline) + "\n</script>\n<script>\n" + assets::chart_js +
+          "\n</script>\n<script>\n" + assets::report_js + "\n</script>\n</body>\n</html>\n";
   return html;
 }
 
@@ -185,8 +200,10 @@ std::string human_size(uintmax_t bytes) {
 int cmd_report(const std::vector<std::string>& args) {
   po::options_description desc(kUsage);
   std::vector<std::string> dbs;
-  std::string out;
+  std::string out, baseline;
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "the HTML file to write")(
+      "baseline", po::value(&baseline),
+      "an older results database to compare with, configuration by configuration")(
       "db", po::value(&dbs)->composing(), "results database (positional)");
   po::variables_map vm;
   parse_or_throw(args, desc, {"db"}, vm);
@@ -206,8 +223,14 @@ int cmd_report(const std::vector<std::string>& args) {
     throw po::error("--out: " + out + " is the database itself");
   if (fs::is_directory(out)) throw std::runtime_error(out + ": is a directory, not a file");
 
+  if (!baseline.empty() && !fs::exists(baseline))
+    throw StoreError(baseline + ": no such database (--baseline)");
   const ReportData data = report_data(db);
-  const std::string html = page(db, with_problem_numbers(data));
+  const std::string against =
+      baseline.empty()
+          ? ""
+          : page_baseline(baseline, compare_with_baseline(db, baseline, data.leaderboard));
+  const std::string html = page(db, with_problem_numbers(data), against);
   // Written beside the target and renamed over it: a reader never sees half a page, and a failed
   // write leaves the previous report.
   const std::string tmp = out + ".tmp";

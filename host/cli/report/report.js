@@ -552,9 +552,41 @@
     ], list));
   };
 
+  // ---- 7. against a baseline (report --baseline) ------------------------------------------
+  const baseline = () => {
+    const b = data.baseline;
+    const body = section('baseline');
+    body.append(note(`${b.matched} configurations finished in both this database and ${b.db} ` +
+      '(matched on everything but plugin builds and host version): ' +
+      `${b.better} significantly better here, ${b.worse} significantly worse, the rest not ` +
+      'distinguishable (paired 95% t interval of the test difference over the seeds both ' +
+      'finished; with a constant difference, the sign test). Below: the configurations this ' +
+      'database\'s leaderboard tuned, largest differences first.'));
+    const list = rows(b.tuned);
+    if (!list.length) return;
+    // Signed so that positive is better, whatever the metric's direction.
+    const gain = (r) => (r.higher_is_better ? 1 : -1) * r.diff;
+    list.sort((x, y) => Math.abs(gain(y)) - Math.abs(gain(x)));
+    body.append(table([
+      { head: 'dataset', get: (r) => shortDataset(r.dataset) },
+      { head: 'model', get: (r) => r.model },
+      { head: 'loss', get: (r) => r.loss },
+      { head: 'optimizer', get: (r) => r.optimizer },
+      { head: 'lr', get: (r) => num(r.lr), num: true },
+      { head: 'tuned', get: (r) => r.tuned || '' },
+      { head: 'metric', get: (r) => r.metric + (r.higher_is_better ? ' ↑' : ' ↓') },
+      { head: 'pairs', get: (r) => r.seeds, num: true },
+      { head: 'baseline', get: (r) => num(r.baseline), num: true },
+      { head: 'here', get: (r) => num(r.new), num: true },
+      { head: 'here − baseline', get: (r) => num(r.diff, 3), num: true },
+      { head: '95% CI', get: (r) => (r.ci_low === null ? '' : `${num(r.ci_low, 3)} to ${num(r.ci_high, 3)}`), num: true },
+    ], list));
+  };
+
   // One section's error must not hide the others: it is shown there and counted in the status.
   const parts = [['summary', summary], ['datasets', perDataset], ['across', across],
     ['gradients', gradients], ['calibration', calibration], ['failures', failures]];
+  if (data.baseline) parts.push(['baseline', baseline]);
   for (const [id, draw] of parts) {
     try {
       draw();
