@@ -1,7 +1,8 @@
 // The report page of `lossbench report`: draws every chart and table from the JSON block
 // #lossbench-data that host/cli/cmd_report.cpp writes (host/analysis/report.cpp says what each
-// table holds). Everything is drawn at load, with no animation, so that a headless browser's DOM
-// dump shows the finished page; #render-status says how many charts drew and lists any error.
+// table holds). Tables and text are built at load; charts (no animation) right after, those in
+// view first, so a headless browser's DOM dump with a virtual-time budget shows the finished page.
+// #render-status says how many charts drew, in how long, and lists any error.
 'use strict';
 (function () {
   const started = performance.now();
@@ -133,9 +134,34 @@
       normalized: true, spanGaps: true, interaction: { mode: 'nearest', intersect: false },
       elements: { point: { radius: 0, hitRadius: 6 }, line: { borderWidth: 1.8, tension: 0 } } },
     config.options);
-    new Chart(canvas, config);
+    const item = { canvas, config, title, done: false };
+    queue.push(item);
+    if (observer) {
+      canvas.lossbenchChart = item;
+      observer.observe(canvas);
+    }
     charts++;
   };
+  // Hundreds of charts (a large sweep) take seconds to draw: they are queued, drawn as they come
+  // into view, and the rest in page order a slice at a time, so the first screen is up at once
+  // and the page answers scrolling while the others draw.
+  const queue = [];
+  const drawChart = (item) => {
+    if (item.done) return;
+    item.done = true;
+    try {
+      new Chart(item.canvas, item.config);
+    } catch (e) {
+      errors.push(`chart "${item.title}": ${e && e.message ? e.message : e}`);
+    }
+  };
+  const observer = 'IntersectionObserver' in window ? new IntersectionObserver((seen) => {
+    for (const s of seen) {
+      if (!s.isIntersecting) continue;
+      observer.unobserve(s.target);
+      drawChart(s.target.lossbenchChart);
+    }
+  }, { rootMargin: '300px' }) : null;
   // Mean lines with a min-max band: the band is two borderless datasets filled between.
   const bandDatasets = (label, colour, points, dash) => [
     { label: label + ' min', data: points.map((p) => ({ x: p.x, y: p.lo })), borderWidth: 0,
@@ -612,5 +638,12 @@
     document.body.dataset.drawn = String(drawn);
     document.body.dataset.errors = String(errors.length);
   };
-  finish(200);
+  let next = 0;
+  const pump = () => {
+    const until = performance.now() + 40;
+    while (next < queue.length && performance.now() < until) drawChart(queue[next++]);
+    if (next < queue.length) setTimeout(pump, 0);
+    else finish(200);
+  };
+  setTimeout(pump, 0);
 })();
