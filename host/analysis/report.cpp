@@ -13,10 +13,14 @@ namespace lossbench {
 
 namespace {
 
-// Each entry (a loss at its tuned configuration, per problem) with its problem's key, once.
-std::string loss_entries_cte() {
-  return "e AS MATERIALIZED (SELECT entry AS loss, config_id, " + key_expr(kProblemKey) +
-         " AS problem FROM entries WHERE by = 'loss')";
+// The entries as a literal table e(i, config_id), i their row in `entries`: the view is costly
+// (it tunes every cell), so it is read once and the curve queries join this instead.
+std::string entries_values(const Table& entries) {
+  if (entries.rows.empty()) return "e(i, config_id) AS (SELECT 0, NULL WHERE 0)";
+  std::string v = "e(i, config_id) AS (VALUES ";
+  for (size_t i = 0; i < entries.rows.size(); ++i)
+    v += (i ? ", (" : "(") + std::to_string(i) + ", '" + entries.rows[i][2].text + "')";
+  return v + ")";
 }
 
 }  // namespace
@@ -58,20 +62,28 @@ ReportData report_data(const std::string& db, size_t max_failures) {
     r.leaderboard.rows.push_back(std::move(out));
   }
 
-  r.entries =
-      Store::table(db, "WITH " + loss_entries_cte() +
-                           " SELECT problem, loss, config_id FROM e ORDER BY problem, loss");
+  r.entries = Store::table(db, "SELECT " + key_expr(kProblemKey) +
+                                   " AS problem, entry AS loss, config_id FROM entries"
+                                   " WHERE by = 'loss' ORDER BY problem, loss");
   // Only finished seeds: the means are over the seeds the leaderboard averages.
-  r.curves = Store::table(
-      db, "WITH " + loss_entries_cte() +
-              " SELECT e.problem, e.loss, c.epoch, count(*) AS seeds,"
+  const Table curves = Store::table(
+      db, "WITH " + entries_values(r.entries) +
+              " SELECT e.i, c.epoch, count(*) AS seeds,"
               " avg(c.wall_ms) / 1000.0 AS seconds, avg(c.val_metric) AS val,"
               " min(c.val_metric) AS val_lo, max(c.val_metric) AS val_hi,"
               " avg(c.train_loss) AS train, min(c.train_loss) AS train_lo,"
               " max(c.train_loss) AS train_hi, avg(c.val_ece) AS ece"
               " FROM e CROSS JOIN trials t ON t.config_id = e.config_id AND +t.status = 'done'"
               " JOIN curves c ON c.trial_id = t.id"
-              " GROUP BY e.problem, e.loss, c.epoch ORDER BY e.problem, e.loss, c.epoch");
+              " GROUP BY e.i, c.epoch ORDER BY e.i, c.epoch");
+  r.curves.columns = {"problem", "loss"};
+  r.curves.columns.insert(r.curves.columns.end(), curves.columns.begin() + 1, curves.columns.end());
+  for (const auto& row : curves.rows) {
+    const auto& entry = r.entries.rows[size_t(row[0].integer)];
+    std::vector<Cell> out = {entry[0], entry[1]};
+    out.insert(out.end(), row.begin() + 1, row.end());
+    r.curves.rows.push_back(std::move(out));
+  }
   r.lr =
       Store::table(db, "SELECT " + key_expr(kProblemKey) +
                            " AS problem, loss, optimizer, lr,"
@@ -88,7 +100,7 @@ ReportData report_data(const std::string& db, size_t max_failures) {
   r.ranks_by_optimizer = rank(db, "optimizer", {});
   // Norms span decades between layers and datasets: a geometric mean, so no one dominates.
   r.gradients = Store::table(
-      db, "WITH " + loss_entries_cte() +
+      db, "WITH " + entries_values(r.entries) +
               ", ids AS (SELECT DISTINCT config_id FROM e)"
               " SELECT t.model, c.epoch, CAST(j.key AS INTEGER) AS layer, count(*) AS trials,"
               " exp(avg(ln(j.value))) AS norm"
