@@ -67,6 +67,12 @@
         cols.map((c) => el('td', { class: (c.num ? 'num ' : '') + (c.cls || '') }, c.get(r)))))));
   const section = (id) => document.querySelector('#' + id + ' > .body');
   const note = (text) => el('p', { class: 'note' }, text);
+  // A section's body with its opening note, or null (after saying so) when it has nothing to show.
+  const opening = (id, empty, whenEmpty, text) => {
+    const body = section(id);
+    body.append(note(empty ? whenEmpty : text));
+    return empty ? null : body;
+  };
 
   // ---- colours: one per loss (and per optimizer where optimizers are the lines), everywhere --
   // Tableau's ten, then black and magenta: the twelve built-in losses get twelve distinct colours.
@@ -346,16 +352,13 @@
   };
 
   const perDataset = () => {
-    const body = section('datasets');
-    if (!leaderboard.length) {
-      body.append(note('No finished trial yet.'));
-      return;
-    }
-    body.append(note('Marks: * best test mean; = tied with the best (paired t-test over seeds, ' +
+    const body = opening('datasets', !leaderboard.length, 'No finished trial yet.',
+      'Marks: * best test mean; = tied with the best (paired t-test over seeds, ' +
       'p ≥ 0.05); ~ partial: trials of this cell still pending; ^ chosen lr or hyperparameter ' +
       'at the edge of its grid of 3 or more (widen it); ! some seed diverged or failed. ' +
       'Each loss and optimizer is at its tuned configuration: the lr and hyperparameters with ' +
-      'the best mean validation metric over seeds, reported on test.'));
+      'the best mean validation metric over seeds, reported on test.');
+    if (!body) return;
     const toc = document.getElementById('toc');
     for (const [dataset, list] of groupBy(leaderboard, (r) => r.dataset)) {
       const id = anchor(dataset);
@@ -498,16 +501,13 @@
 
   // ---- 4. gradients -----------------------------------------------------------------------
   const gradients = () => {
-    const body = section('gradients');
     const list = rows(data.gradients);
-    if (!list.length) {
-      body.append(note('No layer gradient norms recorded.'));
-      return;
-    }
-    body.append(note('Per layer (1 = the input layer), the gradient norm of the last minibatch ' +
+    const body = opening('gradients', !list.length, 'No layer gradient norms recorded.',
+      'Per layer (1 = the input layer), the gradient norm of the last minibatch ' +
       'before each evaluation (epoch 0: of the first 512 training rows): the geometric mean over ' +
       'datasets, losses at their tuned configuration, and finished seeds. Vanishing gradients ' +
-      'show as first layers far below the last; exploding ones as norms that climb.'));
+      'show as first layers far below the last; exploding ones as norms that climb.');
+    if (!body) return;
     const grid = el('div', { class: 'grid' });
     body.append(grid);
     for (const [model, pts] of groupBy(list, (r) => r.model)) {
@@ -555,15 +555,12 @@
 
   // ---- 6. failures ------------------------------------------------------------------------
   const failures = () => {
-    const body = section('failures');
     const list = rows(data.failures);
-    if (!list.length) {
-      body.append(note('No trial diverged, failed, timed out or crashed.'));
-      return;
-    }
-    if (data.failures_total > list.length)
-      body.append(note(`The first ${list.length} of ${data.failures_total}: lossbench status DB ` +
-        '--format json lists every one.'));
+    const body = opening('failures', !list.length, 'No trial diverged, failed, timed out or crashed.',
+      `${data.failures_total} trials diverged, failed, timed out or crashed` +
+      (data.failures_total > list.length ? `; the first ${list.length} below (lossbench status ` +
+        'DB --format json lists every one).' : '.'));
+    if (!body) return;
     body.append(table([
       { head: 'trial', get: (r) => r.trial_id, num: true },
       { head: 'status', get: (r) => r.status },
