@@ -1,7 +1,7 @@
-// `lossbench report DB [--out FILE]`: the sweep as one self-contained HTML page. The data comes
-// from analysis/report.cpp; the page is a skeleton with the section headings, the data as JSON,
-// and the charting library (Chart.js, vendored in cli/report/), our script and style inlined, so
-// that it opens with no network.
+// `lossbench report DB [--out FILE] [--baseline OLD.db]`: the sweep as one self-contained HTML
+// page. The data comes from analysis/report.cpp; the page is a skeleton with the section headings,
+// the data as JSON, and the charting library (Chart.js, vendored in cli/report/), our script and
+// style inlined, so that it opens with no network.
 #include "analysis/report.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const char* kUsage =
-    "lossbench report DB [--out FILE]\n"
+    "lossbench report DB [--out FILE] [--baseline OLD.db]\n"
     "Writes the sweep as one self-contained HTML page (no network needed to open it): a\n"
     "summary (sweeps, machine, plugins, statuses, wall time); per dataset the leaderboard as\n"
     "`top` marks it, learning curves of each loss at its tuned configuration (validation metric\n"
@@ -203,7 +203,7 @@ int cmd_report(const std::vector<std::string>& args) {
   std::string out, baseline;
   desc.add_options()("help,h", "show this help")("out", po::value(&out), "the HTML file to write")(
       "baseline", po::value(&baseline),
-      "an older results database to compare with, configuration by configuration")(
+      "an older results database to compare with, per configuration")(
       "db", po::value(&dbs)->composing(), "results database (positional)");
   po::variables_map vm;
   parse_or_throw(args, desc, {"db"}, vm);
