@@ -1,7 +1,7 @@
 // `lossbench report DB [--out FILE] [--baseline OLD.db]`: the sweep as one self-contained HTML
-// page. The data comes from analysis/report.cpp; the page is a skeleton with the section headings,
-// the data as JSON, and the charting library (Chart.js, vendored in cli/report/), our script and
-// style inlined, so that it opens with no network.
+// page. The data comes from analysis/report.cpp; the page is a skeleton with the section
+// headings, the data as JSON, and the charting library (Chart.js, vendored in cli/report/), our
+// script and style inlined, so that it opens with no network.
 #include "analysis/report.hpp"
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
