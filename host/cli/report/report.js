@@ -126,8 +126,10 @@
       return [1, 2, 5].some((k) => Math.abs(m - k) < 1e-6) ? num(value, 2) : '';
     },
   };
+  // Epochs are whole: no tick at 0.5 of one.
   const axis = (title, type, extra) => Object.assign({
-    type, title: { display: true, text: title }, ticks: type === 'logarithmic' ? logTicks : {},
+    type, title: { display: true, text: title },
+    ticks: type === 'logarithmic' ? logTicks : title.startsWith('epoch') ? { precision: 0 } : {},
   }, extra || {});
   // A chart in a figure: title above, caption below; config is Chart.js's.
   const chart = (parent, title, config, caption, tall) => {
