@@ -132,10 +132,11 @@
     ticks: type === 'logarithmic' ? logTicks : title.startsWith('epoch') ? { precision: 0 } : {},
   }, extra || {});
   // A chart in a figure: title above, caption below; config is Chart.js's.
-  const chart = (parent, title, config, caption, tall) => {
+  // height: of the chart's box in px (default: the stylesheet's), for a legend of many lines.
+  const chart = (parent, title, config, caption, height) => {
     const canvas = el('canvas', { role: 'img', 'aria-label': title });
     const fig = el('figure', {}, el('div', { class: 'chart-title' }, title),
-      el('div', { class: 'chart' + (tall ? ' tall' : '') }, canvas),
+      el('div', { class: 'chart', style: height ? `height:${height}px` : '' }, canvas),
       caption ? el('figcaption', {}, caption) : null);
     parent.append(fig);
     config.options = Object.assign({ responsive: true, maintainAspectRatio: false, parsing: false,
@@ -285,7 +286,7 @@
     const seedsNote = 'mean over finished seeds, band: min to max';
     for (const [what, key, yTitle] of [
       ['validation ' + first.metric, 'val', first.metric + ' (validation)'],
-      ['training loss', 'train', 'training loss (each loss in its own units)']]) {
+      ['training loss', 'train', 'training loss (own units)']]) {
       const all = curves.flatMap((r) => [r[key], r[key + '_lo'], r[key + '_hi']]);
       const yType = scaleType(all);
       for (const [xKey, xTitle] of [['epoch', 'epoch'], ['seconds', 'seconds (mean wall clock)']]) {
@@ -297,7 +298,7 @@
           type: 'line', data: { datasets },
           options: { scales: { x: axis(xTitle, 'linear'), y: axis(yTitle, yType) },
             plugins: { legend: legend('bottom'), tooltip: bandTooltip } },
-        }, `each loss at its tuned configuration; ${seedsNote}`);
+        }, `each loss at its tuned configuration; ${seedsNote}`, 250 + 18 * Math.ceil(byLoss.size / 3));
       }
     }
   };
@@ -313,13 +314,14 @@
         borderColor: colour, backgroundColor: colour, borderDash: dashOf(pts[0].optimizer),
         pointRadius: 2.5 });
     }
+    // Below the plot, four names a row: a legend at the side would clip a long list.
     chart(grid, 'learning-rate sensitivity', {
       type: 'line', data: { datasets },
       options: { scales: { x: axis('learning rate', 'logarithmic'),
         y: axis(first.metric + ' (validation, final)', scaleType(list.map((r) => r.val))) },
-      plugins: { legend: legend('right') } },
+      plugins: { legend: legend('bottom') } },
     }, 'final validation metric, mean over seeds, best over the other hyperparameters at each lr; ' +
-       'colour: loss, dash: optimizer', true);
+       'colour: loss, dash: optimizer', 300 + 20 * Math.ceil(datasets.length / 4));
   };
 
   // Tuned test metric per loss (rows) and optimizer (columns); darker is better on this problem.
