@@ -79,10 +79,13 @@ std::string leaderboard_marks(const Table& t, const std::vector<Cell>& row) {
     return c.kind == Cell::Integer && c.integer != 0;
   };
   std::string marks;
+  const Cell& tied = row[column(t, "tied_with_best")];
   if (on("is_best"))
     marks += '*';
   else if (on("tied_with_best"))
     marks += '=';
+  else if (tied.kind == Cell::Null && !on("seeds_failed") && on("seeds_done"))
+    marks += '?';  // fewer than two paired seeds: no test could tell
   if (on("partial")) marks += '~';
   if (on("at_grid_edge")) marks += '^';
   if (on("seeds_failed")) marks += '!';

@@ -23,7 +23,8 @@ Table leaderboard(const std::string& db, const Filter& filter, size_t limit);
 // The column of t named name; throws std::logic_error when it has none.
 size_t column(const Table& t, const char* name);
 // The marks `top` and `report` show for a row of leaderboard(): '*' the best test mean, '=' tied
-// with it, '~' partial, '^' a tuned value at its grid's edge, '!' some seed failed.
+// with it, '?' too few paired seeds to tell, '~' partial, '^' a tuned value at its grid's edge,
+// '!' some seed failed.
 std::string leaderboard_marks(const Table& t, const std::vector<Cell>& row);
 
 // `lossbench rank`: per problem (dataset, model, metric and budget: see the leaderboard), each
