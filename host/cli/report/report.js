@@ -358,7 +358,7 @@
   const perDataset = () => {
     const body = opening('datasets', !leaderboard.length, 'No finished trial yet.',
       'Marks: * best test mean; = tied with the best (paired t-test over seeds, ' +
-      'p ≥ 0.05); ~ partial: trials of this cell still pending; ^ chosen lr or hyperparameter ' +
+      'p ≥ 0.05); ? too few paired seeds to tell; ~ partial: trials of this cell still pending; ^ chosen lr or hyperparameter ' +
       'at the edge of its grid of 3 or more (widen it); ! some seed diverged or failed. ' +
       'Each loss and optimizer is at its tuned configuration: the lr and hyperparameters with ' +
       'the best mean validation metric over seeds, reported on test.');
