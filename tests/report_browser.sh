@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The report page in a real browser (headless Chromium): every chart of every section drew, no
-# console message, the best leaderboard rows the DOM shows are the database's, and a page
-# whose data is broken is caught by the same checks. Skipped (exit 77) where Chromium is not
-# installed: `scripts/install-deps.sh --dev` installs it, as CI does.
+# console message, the best leaderboard rows and the curves' last points the DOM shows are the
+# database's, and a page whose data is broken is caught by the same checks. Skipped (exit 77)
+# where Chromium is not installed: `scripts/install-deps.sh --dev` installs it, as CI does.
 # usage: report_browser.sh LOSSBENCH
 set -uo pipefail
 lb=$1
@@ -81,7 +81,17 @@ if c["summary"]["table"] < 4 or c["failures"]["table"] != 1 or c["baseline"]["ta
 best = sorted(float("%.4g" % v) for (v,) in db.execute("SELECT test_mean FROM leaderboard WHERE is_best"))
 shown = sorted(float(x) for x in p.cells)
 if shown != best: sys.exit("best test means shown %r, view %r" % (shown, best))
-print("browser: %d charts drew, %d diagrams, %d best rows match" % (charts, c["across"]["svg"], len(best)))
+# The curves drawn: each "validation ... against epochs" chart's last points (its label says them)
+# are the entries' mean validation metric at the last epoch, recomputed from the raw curves.
+js_num = lambda v: float("%.4g" % v)
+labels = re.findall(r'<canvas[^>]*aria-label="validation [^"]* against epochs\. Last points: ([^"]*)"', dom)
+shown = sorted((p.split(" (")[0], float(p.rsplit(": ", 1)[1].split(" at ")[0])) for l in labels for p in l.split("; "))
+want = sorted((loss, js_num(v)) for loss, v in db.execute(
+    "SELECT e.entry, avg(c.val_metric) FROM entries e JOIN trials t ON t.config_id = e.config_id"
+    " AND t.status = 'done' JOIN curves c ON c.trial_id = t.id AND c.epoch = t.epochs"
+    " WHERE e.by = 'loss' GROUP BY e.dataset, e.model, e.entry"))
+if not shown or shown != want: sys.exit("last curve points shown %r, curves %r" % (shown, want))
+print("browser: %d charts drew, %d diagrams, %d best rows and %d curve ends match" % (charts, c["across"]["svg"], len(best), len(shown)))
 EOF
 
 # The checks catch a broken page: data the script cannot parse leaves it unrendered, with a

@@ -134,7 +134,12 @@
   // A chart in a figure: title above, caption below; config is Chart.js's.
   // height: of the chart's box in px (default: the stylesheet's), for a legend of many lines.
   const chart = (parent, title, config, caption, height) => {
-    const canvas = el('canvas', { role: 'img', 'aria-label': title });
+    // What a screen reader says (and the browser test reads): each line's last point.
+    const last = config.data.datasets.filter((d) => !d.band).map((d) => {
+      const p = [...d.data].reverse().find((q) => q.y !== null && isFinite(q.y));
+      return p ? `${d.label}: ${num(p.y)} at ${num(p.x)}` : null;
+    }).filter((x) => x);
+    const canvas = el('canvas', { role: 'img', 'aria-label': `${title}. Last points: ${last.join('; ')}` });
     const fig = el('figure', {}, el('div', { class: 'chart-title' }, title),
       el('div', { class: 'chart', style: height ? `height:${height}px` : '' }, canvas),
       caption ? el('figcaption', {}, caption) : null);
