@@ -109,6 +109,31 @@ std::string page_baseline(const std::string& path, const BaselineComparison& b) 
                       {"tuned", page_table(b.tuned)}});
 }
 
+// The leaderboard's columns the page shows or joins on (the marks stand for the flags behind
+// them), builds cut to the 12 hex digits that tell two apart: its rows are most of the page.
+Table page_leaderboard(const Table& lb) {
+  static const char* kShown[] = {"marks",       "problem",          "dataset",  "model",
+                                 "loss",        "optimizer",        "lr",       "metric",
+                                 "seeds_done",  "seeds_planned",    "val_mean", "test_mean",
+                                 "test_ci_low", "test_ci_high",     "is_best",  "tuned",
+                                 "epochs",      "batch_size",       "schedule", "higher_is_better",
+                                 "loss_sha256", "optimizer_sha256", "config_id"};
+  Table t;
+  std::vector<size_t> from;
+  for (const char* c : kShown) t.columns.push_back(c), from.push_back(column(lb, c));
+  for (const auto& row : lb.rows) {
+    std::vector<Cell> out;
+    for (size_t i : from) {
+      Cell c = row[i];
+      if (lb.columns[i].find("_sha256") != std::string::npos && c.kind == Cell::Text)
+        c.text = c.text.substr(0, 12);
+      out.push_back(std::move(c));
+    }
+    t.rows.push_back(std::move(out));
+  }
+  return t;
+}
+
 std::string page_data(const std::string& db, const ReportData& d, const std::string& baseline) {
   std::string s =
       json_object({{"db", json_value(Cell::of(fs::path(db).filename().string()))},
@@ -119,7 +144,7 @@ std::string page_data(const std::string& db, const ReportData& d, const std::str
                    {"sweeps", page_table(d.sweeps)},
                    {"statuses", page_table(d.statuses)},
                    {"plugins", page_table(d.plugins)},
-                   {"leaderboard", page_table(d.leaderboard)},
+                   {"leaderboard", page_table(page_leaderboard(d.leaderboard))},
                    {"entries", page_table(d.entries)},
                    {"curves", page_table(d.curves)},
                    {"lr", page_table(d.lr)},
