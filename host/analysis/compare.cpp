@@ -11,13 +11,13 @@
 
 namespace lossbench {
 
-namespace {
-
-std::string quoted(const std::string& text) {
+std::string sql_quoted(const std::string& text) {
   std::string q = "'";
   for (char c : text) q += c == '\'' ? std::string("''") : std::string(1, c);
   return q + "'";
 }
+
+namespace {
 
 // " AND (col cond v1 OR col cond v2 ...)" for a non-empty list.
 std::string any_of(const std::vector<std::string>& values, const std::string& column,
@@ -25,8 +25,8 @@ std::string any_of(const std::vector<std::string>& values, const std::string& co
   if (values.empty()) return "";
   std::string s;
   for (const auto& v : values)
-    s += (s.empty() ? "" : " OR ") +
-         (contains ? "instr(" + column + ", " + quoted(v) + ") > 0" : column + " = " + quoted(v));
+    s += (s.empty() ? "" : " OR ") + (contains ? "instr(" + column + ", " + sql_quoted(v) + ") > 0"
+                                               : column + " = " + sql_quoted(v));
   return " AND (" + s + ")";
 }
 

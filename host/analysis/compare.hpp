@@ -20,6 +20,8 @@ struct Filter {
 // The leaderboard view's rows that pass the filter, per problem (dataset, model, metric and
 // budget) best first, at most limit rows per problem (0: all); every column of the view.
 Table leaderboard(const std::string& db, const Filter& filter, size_t limit);
+// text as an SQL string literal: in single quotes, its quotes doubled.
+std::string sql_quoted(const std::string& text);
 // The column of t named name; throws std::logic_error when it has none.
 size_t column(const Table& t, const char* name);
 // The marks `top` and `report` show for a row of leaderboard(): '*' the best test mean, '=' tied

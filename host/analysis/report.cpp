@@ -19,7 +19,7 @@ std::string entries_values(const Table& entries) {
   if (entries.rows.empty()) return "e(i, config_id) AS (SELECT 0, NULL WHERE 0)";
   std::string v = "e(i, config_id) AS (VALUES ";
   for (size_t i = 0; i < entries.rows.size(); ++i)
-    v += (i ? ", (" : "(") + std::to_string(i) + ", '" + entries.rows[i][2].text + "')";
+    v += (i ? ", (" : "(") + std::to_string(i) + ", " + sql_quoted(entries.rows[i][2].text) + ")";
   return v + ")";
 }
 
