@@ -1,6 +1,6 @@
 # The two commands of the README. Both install missing Debian packages first.
-#   make demo   build Release and run the default sweep
-#   make test   build Release and run every test through ctest
+#   make demo   build Release, run the default sweep and write its report (results/quick.html)
+#   make test   build Release and run every test through ctest (installing what tests use too)
 # and for contributors:
 #   make format        clang-format every C++ and C file in place
 #   make format-check  fail, naming the files, where clang-format would change something
@@ -24,8 +24,10 @@ build: configure
 
 demo: build
 	$(BUILD)/lossbench run --config $(SWEEP) --db $(DB)
+	$(BUILD)/lossbench report $(DB)
 
 test: build
+	@scripts/install-deps.sh --test
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 clean:

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lossbench builds with, and nothing when they are all present.
-# Usage: scripts/install-deps.sh [--dev]   (--dev adds what the fuzzers and sanitizer builds use)
+# Usage: scripts/install-deps.sh [--test|--dev]
+#   --test adds what the tests use beyond the build: Python 3 (formats, top_rank read csv and json
+#          with it) and Chromium, in which report_browser renders `lossbench report`'s page
+#   --dev  adds, to those, what the fuzzers, sanitizer builds and the format check use
 set -euo pipefail
 
 pkgs=(build-essential cmake libboost-dev libboost-program-options-dev libtbb-dev libeigen3-dev
       libsqlite3-dev sqlite3 catch2)
-if [[ "${1:-}" == "--dev" ]]; then pkgs+=(clang libclang-rt-14-dev clang-format); fi
+case "${1:-}" in
+  --test) pkgs+=(python3 chromium) ;;
+  --dev) pkgs+=(python3 chromium clang libclang-rt-14-dev clang-format) ;;
+  "") ;;
+  *) echo "usage: scripts/install-deps.sh [--test|--dev]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `lossbench status` and `top` read a finished database that cannot be written: a copy without
+# `lossbench status`, `top` and `report` read a finished database that cannot be written: a copy without
 # write permission (file and folder) and a read-only mount. Root ignores permissions, so as root
 # the copy is read as user nobody; the read-only mount needs a mount namespace (unshare -m).
 # At least one of the two must really be exercised: the test fails rather than skips.
@@ -7,7 +7,9 @@
 set -uo pipefail
 lb=$1
 work=$(mktemp -d)
-trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
+pages=$(mktemp -d)  # where report writes its pages: outside the read-only folder, open to nobody
+chmod 777 "$pages"
+trap 'chmod -R u+w "$work"; rm -rf "$work" "$pages"' EXIT
 chmod 755 "$work"  # nobody must reach the copy
 fail=0 checked=0
 
@@ -23,6 +25,12 @@ reads() {  # reads HOW CMD...: status and top through CMD must work and show the
     { echo "FAIL: status ($how): $out"; fail=1; }
   out=$("$@" "$lb" top "$db" 2>&1) && [[ $out == *"cross_entropy  adam"* && $out == *"cross_entropy  sgd"* ]] ||
     { echo "FAIL: top ($how): $out"; fail=1; }
+  out=$("$@" "$lb" report "$db" --out "$pages/$checked.html" 2>&1) && grep -q '"cross_entropy"' "$pages/$checked.html" ||
+    { echo "FAIL: report ($how): $out"; fail=1; }
+  # Its default page beside the database cannot be written there: one line says so.
+  out=$("$@" "$lb" report "$db" 2>&1)
+  [[ $? == 1 && $out == *"${db%.db}.html: cannot write"* && $(wc -l <<<"$out") == 1 ]] ||
+    { echo "FAIL: report beside a read-only database ($how): $out"; fail=1; }
   checked=$((checked + 1))
 }
 
@@ -64,5 +72,5 @@ else
 fi
 ls "$work"/copy/x.db-* >/dev/null 2>&1 && { echo "FAIL: a reader left files beside the read-only copy"; fail=1; }
 [[ $checked -gt 0 ]] || { echo "FAIL: neither case could be set up, nothing was tested"; fail=1; }
-[[ $fail == 0 ]] && echo "readonly: status and top read an unwritable database ($checked ways)"
+[[ $fail == 0 ]] && echo "readonly: status, top and report read an unwritable database ($checked ways)"
 exit $fail

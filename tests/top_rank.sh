@@ -65,7 +65,9 @@ assert rows[0]["partial"] == 1, rows
 assert rows[0]["seeds_planned"] == 2, rows
 ' "$part" || bad "partial cell: $part"
 table=$("$lb" top "$db" --loss mse)
-grep -Eq '^[*=]?~' <<<"$table" || bad "partial cell not marked '~': $table"
+# One seed left to pair with the best: the best itself ('*') or untestable ('?'), never '=' or
+# nothing.
+grep -Eq '^[*?]~' <<<"$table" || bad "partial cell not marked '*~' or '?~': $table"
 
 rank=$("$lb" rank "$db" --format csv) || bad "rank --format csv failed"
 [[ $(head -1 <<<"$rank") == task,metric,problems_ranked,loss,datasets,mean_rank,wins,p_vs_best* ]] ||

@@ -7,16 +7,17 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <stdexcept>
 
 namespace lossbench {
 
-namespace {
-
-std::string quoted(const std::string& text) {
+std::string sql_quoted(const std::string& text) {
   std::string q = "'";
   for (char c : text) q += c == '\'' ? std::string("''") : std::string(1, c);
   return q + "'";
 }
+
+namespace {
 
 // " AND (col cond v1 OR col cond v2 ...)" for a non-empty list.
 std::string any_of(const std::vector<std::string>& values, const std::string& column,
@@ -24,8 +25,8 @@ std::string any_of(const std::vector<std::string>& values, const std::string& co
   if (values.empty()) return "";
   std::string s;
   for (const auto& v : values)
-    s += (s.empty() ? "" : " OR ") +
-         (contains ? "instr(" + column + ", " + quoted(v) + ") > 0" : column + " = " + quoted(v));
+    s += (s.empty() ? "" : " OR ") + (contains ? "instr(" + column + ", " + sql_quoted(v) + ") > 0"
+                                               : column + " = " + sql_quoted(v));
   return " AND (" + s + ")";
 }
 
@@ -64,6 +65,31 @@ Table leaderboard(const std::string& db, const Filter& filter, size_t limit) {
       (limit ? " WHERE place <= " + std::to_string(limit) : std::string()) + " ORDER BY " +
       kProblemKey + ", place";
   return Store::table(db, sql);
+}
+
+size_t column(const Table& t, const char* name) {
+  for (size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i] == name) return i;
+  throw std::logic_error(std::string("table has no column ") + name);
+}
+
+std::string leaderboard_marks(const Table& t, const std::vector<Cell>& row) {
+  auto on = [&](const char* name) {
+    const Cell& c = row[column(t, name)];
+    return c.kind == Cell::Integer && c.integer != 0;
+  };
+  std::string marks;
+  const Cell& tied = row[column(t, "tied_with_best")];
+  if (on("is_best"))
+    marks += '*';
+  else if (on("tied_with_best"))
+    marks += '=';
+  else if (tied.kind == Cell::Null && !on("seeds_failed") && on("seeds_done"))
+    marks += '?';  // fewer than two paired seeds: no test could tell
+  if (on("partial")) marks += '~';
+  if (on("at_grid_edge")) marks += '^';
+  if (on("seeds_failed")) marks += '!';
+  return marks;
 }
 
 namespace {

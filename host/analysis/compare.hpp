@@ -20,6 +20,14 @@ struct Filter {
 // The leaderboard view's rows that pass the filter, per problem (dataset, model, metric and
 // budget) best first, at most limit rows per problem (0: all); every column of the view.
 Table leaderboard(const std::string& db, const Filter& filter, size_t limit);
+// text as an SQL string literal: in single quotes, its quotes doubled.
+std::string sql_quoted(const std::string& text);
+// The column of t named name; throws std::logic_error when it has none.
+size_t column(const Table& t, const char* name);
+// The marks `top` and `report` show for a row of leaderboard(): '*' the best test mean, '=' tied
+// with it, '?' too few paired seeds to tell, '~' partial, '^' a tuned value at its grid's edge,
+// '!' some seed failed.
+std::string leaderboard_marks(const Table& t, const std::vector<Cell>& row);
 
 // `lossbench rank`: per problem (dataset, model, metric and budget: see the leaderboard), each
 // entry (a loss or an optimizer) at its tuned configuration (the view `entries`), ranked by its

@@ -22,6 +22,8 @@ const std::vector<Command>& commands() {
        &cmd_top},
       {"rank", "which loss (or optimizer) is best across datasets: lossbench rank DB --by loss",
        &cmd_rank},
+      {"report", "the sweep as one offline HTML page of charts: lossbench report DB [--out FILE]",
+       &cmd_report},
       {"datasets", "list shipped datasets and generators with their parameters", &cmd_datasets},
       {"dataset", "describe a dataset: shape, task, class balance, feature summary", &cmd_dataset},
       {"plugins", "list every loaded plugin (kind, tasks, hyperparameters, file) and every failure",

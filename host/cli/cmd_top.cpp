@@ -102,11 +102,7 @@ void print_wrapped(std::ostream& out, const std::string& text) {
 }
 
 void print_leaderboard_table(std::ostream& out, const Table& t, const std::string& db) {
-  auto col = [&](const char* name) {
-    for (size_t i = 0; i < t.columns.size(); ++i)
-      if (t.columns[i] == name) return i;
-    throw std::logic_error(std::string("leaderboard has no column ") + name);
-  };
+  auto col = [&](const char* name) { return column(t, name); };
   const size_t dataset = col("dataset"), model = col("model"), metric = col("metric");
   const std::vector<size_t> problem = {
       dataset, col("dataset_hash"), col("split"),      model,
@@ -156,15 +152,7 @@ void print_leaderboard_table(std::ostream& out, const Table& t, const std::strin
     for (const char* c : {"seeds", "val", "test +-95% CI"}) view.columns.push_back(c);
     for (size_t r = begin; r < end; ++r) {
       const auto& row = t.rows[r];
-      std::string marks;
-      if (row[col("is_best")].integer)
-        marks += '*';
-      else if (row[col("tied_with_best")].kind == Cell::Integer &&
-               row[col("tied_with_best")].integer)
-        marks += '=';
-      if (row[col("partial")].integer) marks += '~';
-      if (row[col("at_grid_edge")].integer) marks += '^';
-      if (row[col("seeds_failed")].integer) marks += '!';
+      const std::string marks = leaderboard_marks(t, row);
       std::string loss = row[col("loss")].text, optimizer = row[col("optimizer")].text;
       if (seen[loss + "/" + optimizer] > 1) {
         loss += "@" + row[col("loss_sha256")].text.substr(0, 6);
