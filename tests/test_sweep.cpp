@@ -490,3 +490,28 @@ TEST_CASE("a schema-3 database (no split columns) is upgraded and resumes withou
         "1");  // small_spec has two seeds, now times two split seeds
   CHECK(Store::query(db, "SELECT count(*) FROM leaderboard WHERE seeds_planned != 4")[0][0] == "0");
 }
+
+TEST_CASE("a CSV's text class labels are stored with the sweep", "[sweep]") {
+  const std::string db = scratch_db("classes");
+  const fs::path csv = fs::path(db).parent_path() / "labels.csv";
+  {
+    std::ofstream f(csv);
+    f << "x1,x2,answer\n";
+    for (int i = 0; i < 60; ++i)
+      f << i % 7 << "," << i % 5 << "," << (i % 3 == 0 ? "yes" : "no") << "\n";
+  }
+  SweepSpec spec = small_spec();
+  spec.datasets = {"csv:" + csv.string()};
+  spec.models = {"linear"};
+  spec.losses = {"bce"};
+  spec.optimizers = {"adam"};
+  const RunStats r = run(spec, builtins(), db);
+  CHECK(r.done == 2);
+  const auto rows =
+      Store::query(db,
+                   "SELECT c.class, c.label FROM classes c JOIN trials t USING (dataset_hash) "
+                   "GROUP BY c.class ORDER BY c.class");
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == std::vector<std::string>{"0", "no"});
+  CHECK(rows[1] == std::vector<std::string>{"1", "yes"});
+}

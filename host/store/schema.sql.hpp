@@ -15,6 +15,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sweeps (
   id INTEGER PRIMARY KEY, spec TEXT NOT NULL, host_version TEXT NOT NULL, machine TEXT NOT NULL,
   started_at TEXT NOT NULL, ended_at TEXT, trials INTEGER, skipped INTEGER);
+-- A dataset's text class labels (a CSV's "no"/"yes"): class index -> label, by content hash.
+CREATE TABLE IF NOT EXISTS classes (
+  dataset_hash TEXT NOT NULL, class INTEGER NOT NULL, label TEXT NOT NULL,
+  PRIMARY KEY (dataset_hash, class));
 CREATE TABLE IF NOT EXISTS plugins (
   id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL,
   sha256 TEXT NOT NULL, abi TEXT NOT NULL, UNIQUE (name, sha256));

@@ -362,6 +362,14 @@ void Store::end_sweep(int64_t id) {
       .run();
 }
 
+void Store::record_classes(const std::vector<std::unique_ptr<PreparedData>>& data) {
+  std::lock_guard<std::mutex> lock(db_mu_);
+  Stmt s(db_.get(), "INSERT OR IGNORE INTO classes(dataset_hash, class, label) VALUES (?,?,?)");
+  for (const auto& pd : data)
+    for (size_t c = 0; c < pd->data.class_names.size(); ++c)
+      s.bind(1, pd->data.hash).bind(2, int64_t(c)).bind(3, pd->data.class_names[c]).run();
+}
+
 void Store::record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) {
   std::lock_guard<std::mutex> lock(db_mu_);
   Stmt s(db_.get(),

@@ -44,6 +44,7 @@ class Store final : public ResultSink {
   int64_t begin_sweep(const std::string& spec, size_t trials, size_t skipped) override;
   void end_sweep(int64_t sweep_id) override;
   void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) override;
+  void record_classes(const std::vector<std::unique_ptr<PreparedData>>& data) override;
   // Inserts the not-yet-known trials as pending (one transaction); returns the hashes whose
   // trials are already finished (done, diverged, failed, timeout), which need not run again.
   // With force, or for a status in retry, those are reset to pending instead.

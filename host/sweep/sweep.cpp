@@ -252,6 +252,7 @@ Registration register_sweep(const Plan& plan, const SweepSpec& spec, ResultSink&
   std::sort(used.begin(), used.end());
   used.erase(std::unique(used.begin(), used.end()), used.end());
   store.record_plugins(used);
+  store.record_classes(plan.data);
   reg.finished = store.add_pending(reg.sweep_id, plan.trials, force, retry);
   return reg;
 }

@@ -22,6 +22,9 @@ class ResultSink {
   virtual int64_t begin_sweep(const std::string& spec, size_t trials, size_t skipped) = 0;
   virtual void end_sweep(int64_t sweep_id) = 0;
   virtual void record_plugins(const std::vector<std::shared_ptr<const Plugin>>& plugins) = 0;
+  // The text class labels of the sweep's datasets (a CSV's "yes"/"no"): the index -> label
+  // mapping a trial's class indices mean. Nothing to keep by default.
+  virtual void record_classes(const std::vector<std::unique_ptr<PreparedData>>&) {}
   // Registers the trials; returns the hashes already finished (skipped unless force, or their
   // status is in retry).
   virtual std::set<std::string> add_pending(int64_t sweep_id,
