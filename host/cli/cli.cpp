@@ -27,6 +27,7 @@ const std::vector<Command>& commands() {
       {"plugins", "list every loaded plugin (kind, tasks, hyperparameters, file) and every failure",
        &cmd_plugins},
       {"check", "run the conformance kit on a plugin: lossbench check NAME|PATH.so", &cmd_check},
+      {"new", "a plugin project to start from: lossbench new loss|optimizer NAME [DIR]", &cmd_new},
   };
   return table;
 }
