@@ -18,8 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// @NAME@, @CLASS@, @KIND@, @PREFIX@ and @LOSSBENCH@ are filled in by write_project.
-constexpr const char* kCMakeLists = R"T(# The lossbench @KIND@ @NAME@, built out of tree against the lossbench SDK:
+// @NAME@, @CLASS@, @KIND@, @PREFIX@ and @LOSSBENCH@ are filled in by cmd_new.
+constexpr const char* kCMakeLists =
+    R"T(# The lossbench @KIND@ @NAME@, built out of tree against the lossbench SDK:
 #   cmake -B build && cmake --build build --target check
 cmake_minimum_required(VERSION 3.18)
 project(@NAME@ CXX)
@@ -37,7 +38,8 @@ add_custom_target(check COMMAND "${LOSSBENCH}" check $<TARGET_FILE:@NAME@> VERBA
 add_dependencies(check @NAME@)
 )T";
 
-constexpr const char* kLossSource = R"T(// @NAME@, a lossbench loss. As generated it is the squared error (the built-in mse): a working
+constexpr const char* kLossSource =
+    R"T(// @NAME@, a lossbench loss. As generated it is the squared error (the built-in mse): a working
 // start. Put your loss and its gradient in evaluate(); `cmake --build build --target check`
 // compares the two by finite differences.
 //   L = 1/N sum (p - y)^2          dL/dp = 2 (p - y) / N          (N = rows x cols)
@@ -65,7 +67,8 @@ LOSSBENCH_LOSS(@CLASS@, "@NAME@", "squared error (the lossbench new template)",
                lossbench::kRegression)
 )T";
 
-constexpr const char* kOptimizerSource = R"T(// @NAME@, a lossbench optimizer. As generated it is plain SGD with weight decay: a working start.
+constexpr const char* kOptimizerSource =
+    R"T(// @NAME@, a lossbench optimizer. As generated it is plain SGD with weight decay: a working start.
 // Put your update in step(); `cmake --build build --target check` tests that a zero gradient is
 // a fixed point and that some learning rate descends a convex quadratic.
 //   g = grad + weight_decay x          x = x - lr g
@@ -96,7 +99,8 @@ LOSSBENCH_OPTIMIZER(@CLASS@, "@NAME@", "plain SGD (the lossbench new template)",
                     {"weight_decay", 0.0, 0.0, 10.0, "L2 penalty added to the gradient"})
 )T";
 
-constexpr const char* kLossSweep = R"T(# @NAME@ against the built-in regression losses on real data (diabetes) and on data with 10%
+constexpr const char* kLossSweep =
+    R"T(# @NAME@ against the built-in regression losses on real data (diabetes) and on data with 10%
 # gross outliers, where the robust losses (mae, huber) beat mse. From this folder, once built:
 #   lossbench run --config @NAME@.ini --plugin-dir build
 # then lossbench top results/@NAME@.db, and lossbench rank results/@NAME@.db --by loss.
@@ -110,7 +114,8 @@ seeds = 0, 1, 2
 epochs = 20
 )T";
 
-constexpr const char* kOptimizerSweep = R"T(# @NAME@ against SGD and Adam, on regression (diabetes) and multiclass data (iris), with a
+constexpr const char* kOptimizerSweep =
+    R"T(# @NAME@ against SGD and Adam, on regression (diabetes) and multiclass data (iris), with a
 # linear model and an MLP, over a grid of learning rates. From this folder, once built:
 #   lossbench run --config @NAME@.ini --plugin-dir build
 # then lossbench top results/@NAME@.db, and lossbench rank results/@NAME@.db --by optimizer.
@@ -233,9 +238,8 @@ int cmd_new(const std::vector<std::string>& args) {
   write_file(dir / "README.md", fill(kReadme));
   write_file(dir / ".gitignore", "build/\nresults/\n");
   const std::string cd = shell_quote(dir.string());
-  std::cout << "wrote " << kind << " " << name << " into " << dir.string()
-            << "/ (CMakeLists.txt, " << name << ".cpp, " << name
-            << ".ini, README.md). Next:\n  cd " << cd
+  std::cout << "wrote " << kind << " " << name << " into " << dir.string() << "/ (CMakeLists.txt, "
+            << name << ".cpp, " << name << ".ini, README.md). Next:\n  cd " << cd
             << " && cmake -B build && cmake --build build --target check\n  " << exe.string()
             << " run --config " << name << ".ini --plugin-dir build\n";
   // A build tree's lossbench has no SDK package beside it: cmake would fail to find one.
