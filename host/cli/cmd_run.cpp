@@ -21,9 +21,31 @@ namespace lossbench::cli {
 
 namespace {
 
-// Run-time estimate for --dry-run from finished trials "of similar shape": same dataset and model,
-// per epoch, times the planned epochs. Trials with no such neighbour in the database are left out
-// of the estimate, and the line says how many it covers.
+// What a trial "of similar shape" costs, from the finished trials of the database: wall ms per
+// epoch by (dataset, model). `basis` counts the trials it comes from. --dry-run's estimate and
+// the progress line's ETA both start from it.
+std::map<std::pair<std::string, std::string>, double> ms_per_epoch(const std::string& db,
+                                                                   size_t* basis = nullptr) {
+  std::map<std::pair<std::string, std::string>, double> out;
+  if (!std::filesystem::exists(db)) return out;
+  auto rows =
+      Store::query(db,
+                   "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
+                   " WHERE status IN ('done', 'timeout') AND epochs > 0 AND wall_ms IS NOT NULL"
+                   " GROUP BY dataset, model");
+  for (const auto& r : rows) {
+    // A hang's timeout has no wall time; a NULL average must not reach the arithmetic.
+    double ms = 0, n = 0;
+    if (!parse_double(r[2], ms) || !parse_double(r[3], n)) continue;
+    out[{r[0], r[1]}] = ms;
+    if (basis) *basis += size_t(n);
+  }
+  return out;
+}
+
+// Run-time estimate for --dry-run from finished trials of the same dataset and model, per epoch,
+// times the planned epochs. Trials with no such neighbour in the database are left out of the
+// estimate, and the line says how many it covers.
 void print_estimate(std::ostream& out, const Plan& plan, const RunArgs& ra) {
   const SweepSpec& spec = ra.spec;
   if (!std::filesystem::exists(spec.db)) return;
@@ -35,27 +57,15 @@ void print_estimate(std::ostream& out, const Plan& plan, const RunArgs& ra) {
                                       "SELECT config_hash, status FROM trials WHERE status NOT IN"
                                       " ('pending', 'running')"))
       if (!ra.retry.count(r[1])) skip.insert(r[0]);
-  auto rows =
-      Store::query(spec.db,
-                   "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
-                   " WHERE status IN ('done', 'timeout') AND epochs > 0 AND wall_ms IS NOT NULL"
-                   " GROUP BY dataset, model");
-  std::map<std::pair<std::string, std::string>, double> ms_per_epoch;
   size_t basis = 0;
-  for (const auto& r : rows) {
-    // A hang's timeout has no wall time; a NULL average must not reach the arithmetic.
-    double ms = 0, n = 0;
-    if (!parse_double(r[2], ms) || !parse_double(r[3], n)) continue;
-    ms_per_epoch[{r[0], r[1]}] = ms;
-    basis += size_t(n);
-  }
+  const auto known_ms = ms_per_epoch(spec.db, &basis);
   double ms = 0;
   size_t known = 0, to_run = 0;
   for (const auto& t : plan.trials) {
     if (skip.count(t.hash)) continue;
     ++to_run;
-    auto it = ms_per_epoch.find({t.data->data.spec, t.model.text});
-    if (it == ms_per_epoch.end()) continue;
+    auto it = known_ms.find({t.data->data.spec, t.model.text});
+    if (it == known_ms.end()) continue;
     ms += it->second * t.epochs;
     ++known;
   }
@@ -204,7 +214,8 @@ int run_here(const std::vector<std::string>& args, const RunArgs& ra, const Plan
     for (std::string h; std::getline(in, h);)
       if (!h.empty()) opt.solo.insert(h);
   }
-  Store store(ra.spec.db);
+  Store store(ra.spec.db);  // first: it refuses a foreign database and upgrades an old one
+  opt.prior_ms_per_epoch = ms_per_epoch(ra.spec.db);
   install_interrupt_handlers();
   std::ostream null_out(nullptr);
   RunStats st;
