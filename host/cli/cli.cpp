@@ -4,6 +4,7 @@
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
+#include <lossbench/abi.h>
 #include <boost/program_options.hpp>
 
 #include <csignal>
@@ -32,6 +33,16 @@ const std::vector<Command>& commands() {
   return table;
 }
 
+std::string compiler() {
+#if defined(__clang__)
+  return "Clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "GCC " __VERSION__;
+#else
+  return "unknown";
+#endif
+}
+
 void usage(std::ostream& out) {
   out << "usage: lossbench COMMAND [options]\n\n"
          "lossbench benchmarks loss functions and optimizers: it loads loss and optimizer\n"
@@ -57,7 +68,9 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "--version") {
-    std::cout << "lossbench " << LOSSBENCH_VERSION << ", built for " << instruction_set() << "\n";
+    std::cout << "lossbench " << LOSSBENCH_VERSION << "\ncommit      " << LOSSBENCH_GIT_COMMIT
+              << "\nplugin ABI  " << LOSSBENCH_ABI_MAJOR << "." << LOSSBENCH_ABI_MINOR
+              << "\ncompiler    " << compiler() << "\nbuilt for   " << instruction_set() << "\n";
     return 0;
   }
   const std::string name = args[0];

@@ -132,7 +132,9 @@ Outcome tally(const std::string& db, const Plan& plan,
 }
 
 // The closing lines of a run; returns its exit code.
-int report(const Outcome& o, const std::string& db, const std::vector<std::string>& args, int rc) {
+// With quiet, the summary line alone (and how to resume, when there is something to resume).
+int report(const Outcome& o, const std::string& db, const std::vector<std::string>& args, int rc,
+           bool quiet) {
   std::cout << "ran " << o.done + o.diverged + o.failed + o.timeout + o.crashed << " trials in "
             << std::fixed << std::setprecision(1) << o.seconds << " s: " << o.done << " done, "
             << o.diverged << " diverged, " << o.failed << " failed, " << o.timeout << " timed out, "
@@ -145,7 +147,7 @@ int report(const Outcome& o, const std::string& db, const std::vector<std::strin
   else if (rc != 0 && o.unfinished > 0)
     std::cout << "stopped with " << o.unfinished << " trial(s) left to run. Resume with:\n  "
               << resume_command(args) << "\n";
-  if (rc == 0) {
+  if (rc == 0 && !quiet) {
     print_leaderboard(std::cout, db, 3);
     std::cout << "every row:        lossbench top " << shell_quote(db)
               << "\nacross datasets:  lossbench rank " << shell_quote(db) << " --by loss\n";
@@ -199,7 +201,7 @@ int run_supervised(const std::vector<std::string>& args, const RunArgs& ra, cons
               << " hung; worker restarted " << sr.restarts << " time(s); see the failures view\n";
   Outcome o = tally(ra.spec.db, plan, registered.finished);
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return report(o, ra.spec.db, args, sr.exit_code);
+  return report(o, ra.spec.db, args, sr.exit_code, ra.quiet);
 }
 
 // Training in this process: a worker of the supervisor, or a run with --no-isolation.
@@ -233,7 +235,7 @@ int run_here(const std::vector<std::string>& args, const RunArgs& ra, const Plan
   o.done = st.done, o.diverged = st.diverged, o.failed = st.failed, o.timeout = st.timeout;
   o.before = st.skipped_done, o.seconds = st.seconds;
   o.unfinished = st.total - st.skipped_done - st.done - st.diverged - st.failed - st.timeout;
-  return report(o, ra.spec.db, args, rc);
+  return report(o, ra.spec.db, args, rc, ra.quiet);
 }
 
 }  // namespace
