@@ -23,7 +23,9 @@ namespace {
 
 // What a trial "of similar shape" costs, from the finished trials of the database: wall ms per
 // epoch by (dataset, model). `basis` counts the trials it comes from. --dry-run's estimate and
-// the progress line's ETA both start from it.
+// the progress line's ETA both start from it. A trial that --force or --retry sent back to
+// pending keeps the wall time of its last run: without it, the worker of a forced run (which
+// starts after the reset) would know nothing.
 std::map<std::pair<std::string, std::string>, double> ms_per_epoch(const std::string& db,
                                                                    size_t* basis = nullptr) {
   std::map<std::pair<std::string, std::string>, double> out;
@@ -31,7 +33,8 @@ std::map<std::pair<std::string, std::string>, double> ms_per_epoch(const std::st
   auto rows =
       Store::query(db,
                    "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
-                   " WHERE status IN ('done', 'timeout') AND epochs > 0 AND wall_ms IS NOT NULL"
+                   " WHERE status IN ('done', 'timeout', 'pending', 'running') AND epochs > 0"
+                   " AND wall_ms IS NOT NULL"
                    " GROUP BY dataset, model");
   for (const auto& r : rows) {
     // A hang's timeout has no wall time; a NULL average must not reach the arithmetic.
