@@ -1,6 +1,8 @@
 # The two commands of the README. Both install missing Debian packages first.
 #   make demo   build Release, run the default sweep and write its report (results/quick.html)
 #   make test   build Release and run every test through ctest (installing what tests use too)
+#   make install PREFIX=~/.local   build, then install lossbench, its plugins, datasets, sweeps
+#                                  and the plugin SDK under PREFIX (default /usr/local)
 # and for contributors:
 #   make format        clang-format every C++ and C file in place
 #   make format-check  fail, naming the files, where clang-format would change something
@@ -10,8 +12,9 @@ SWEEP ?= sweeps/quick.ini
 DB ?= results/quick.db
 # NATIVE=OFF: a portable binary (baseline x86-64) instead of one for this machine's CPU.
 NATIVE ?= ON
+PREFIX ?= /usr/local
 
-.PHONY: deps configure build demo test clean format format-check
+.PHONY: deps configure build demo test install clean format format-check
 
 deps:
 	@scripts/install-deps.sh
@@ -29,6 +32,9 @@ demo: build
 test: build
 	@scripts/install-deps.sh --test
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD)

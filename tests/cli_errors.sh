@@ -21,5 +21,9 @@ out=$("$lb" plugins --plugin-dir "$fixtures" 2>/dev/null); rc=$?
 grep -q "wrong_abi.so: built for plugin ABI 99.0" <<<"$out" || { echo "FAIL: wrong_abi not listed"; fail=1; }
 grep -q "fixture_half_mse" <<<"$out" || { echo "FAIL: good fixture not listed"; fail=1; }
 "$lb" --help | grep -q "plugins" || { echo "FAIL: --help lists no commands"; fail=1; }
+v=$("$lb" --version)
+grep -Eq "^lossbench [0-9]+\.[0-9]+\.[0-9]+$" <<<"$v" && grep -Eq "^commit +([0-9a-f]{7,}|unknown)$" <<<"$v" &&
+  grep -Eq "^plugin ABI +[0-9]+\.[0-9]+$" <<<"$v" && grep -Eq "^compiler +(GCC|Clang) [0-9]" <<<"$v" &&
+  grep -Eq "^built for +(x86-64|not x86-64)" <<<"$v" || { echo "FAIL: --version: $v"; fail=1; }
 [[ $fail -eq 0 ]] && echo "all CLI error cases behave"
 exit $fail

@@ -40,5 +40,14 @@ out=$("$lb" run "${t[@]}" --retry failed 2>&1)
 err=$("$lb" run "${t[@]}" --retry crashd 2>&1); rc=$?
 [[ $rc == 2 && $err == *"option 'retry': 'crashd' is not crashed, timeout or failed"*"crashed"* ]] ||
   { echo "FAIL: bad --retry: $rc $err"; fail=1; }
+# --quiet ends with the summary line alone; without it the best rows and the commands for the rest
+# follow it.
+loud=(--datasets diabetes --losses mse --optimizers sgd --epochs 3 --no-isolation --db "$work/t.db")
+out=$("$lb" run "${loud[@]}" --quiet 2>/dev/null)
+[[ $(tail -1 <<<"$out") == "ran 0 trials in "*"; 1 were already in $work/t.db" && $out != *"leaderboard"* ]] ||
+  { echo "FAIL: --quiet ends: $out"; fail=1; }
+out=$("$lb" run "${loud[@]}" 2>/dev/null)
+[[ $out == *"ran 0 trials in "*"leaderboard of"*"every row:        lossbench top $work/t.db"* ]] ||
+  { echo "FAIL: a run without --quiet ends: $out"; fail=1; }
 [[ $fail == 0 ]] && echo "run_summary: one sweeps row and a true summary per invocation; --retry re-runs what it names"
 exit $fail

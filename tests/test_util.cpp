@@ -60,6 +60,11 @@ TEST_CASE("every number JSON or CSV can hold is read; shell quoting round-trips 
     CHECK(::pclose(p) == 0);
     CHECK(got == s);
   }
+
+  // Every occurrence, and a replacement holding the token is not replaced again.
+  CHECK(replace_all("@N@.cpp builds @N@.so", "@N@", "my_loss") == "my_loss.cpp builds my_loss.so");
+  CHECK(replace_all("a@N@b", "@N@", "@N@@N@") == "a@N@@N@b");
+  CHECK(replace_all("none", "@N@", "x") == "none");
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
+#include <lossbench/abi.h>
 #include <boost/program_options.hpp>
 
 #include <csignal>
@@ -31,8 +32,19 @@ const std::vector<Command>& commands() {
       {"check", "run the conformance kit on a plugin: lossbench check NAME|PATH.so", &cmd_check},
       {"trace", "one trial step by step as JSON, to replay elsewhere (PyTorch): see docs/trace.md",
        &cmd_trace},
+      {"new", "a plugin project to start from: lossbench new loss|optimizer NAME [DIR]", &cmd_new},
   };
   return table;
+}
+
+std::string compiler() {
+#if defined(__clang__)
+  return "Clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "GCC " __VERSION__;
+#else
+  return "unknown";
+#endif
 }
 
 void usage(std::ostream& out) {
@@ -60,7 +72,9 @@ int main(int argc, char** argv) {
     return args.empty() ? 2 : 0;
   }
   if (args[0] == "--version") {
-    std::cout << "lossbench " << LOSSBENCH_VERSION << ", built for " << instruction_set() << "\n";
+    std::cout << "lossbench " << LOSSBENCH_VERSION << "\ncommit      " << LOSSBENCH_GIT_COMMIT
+              << "\nplugin ABI  " << LOSSBENCH_ABI_MAJOR << "." << LOSSBENCH_ABI_MINOR
+              << "\ncompiler    " << compiler() << "\nbuilt for   " << instruction_set() << "\n";
     return 0;
   }
   const std::string name = args[0];

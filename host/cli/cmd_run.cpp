@@ -21,9 +21,34 @@ namespace lossbench::cli {
 
 namespace {
 
-// Run-time estimate for --dry-run from finished trials "of similar shape": same dataset and model,
-// per epoch, times the planned epochs. Trials with no such neighbour in the database are left out
-// of the estimate, and the line says how many it covers.
+// What a trial "of similar shape" costs, from the finished trials of the database: wall ms per
+// epoch by (dataset, model). `basis` counts the trials it comes from. --dry-run's estimate and
+// the progress line's ETA both start from it. A trial that --force or --retry sent back to
+// pending keeps the wall time of its last run: without it, the worker of a forced run (which
+// starts after the reset) would know nothing.
+std::map<std::pair<std::string, std::string>, double> ms_per_epoch(const std::string& db,
+                                                                   size_t* basis = nullptr) {
+  std::map<std::pair<std::string, std::string>, double> out;
+  if (!std::filesystem::exists(db)) return out;
+  auto rows =
+      Store::query(db,
+                   "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
+                   " WHERE status IN ('done', 'timeout', 'pending', 'running') AND epochs > 0"
+                   " AND wall_ms IS NOT NULL"
+                   " GROUP BY dataset, model");
+  for (const auto& r : rows) {
+    // A hang's timeout has no wall time; a NULL average must not reach the arithmetic.
+    double ms = 0, n = 0;
+    if (!parse_double(r[2], ms) || !parse_double(r[3], n)) continue;
+    out[{r[0], r[1]}] = ms;
+    if (basis) *basis += size_t(n);
+  }
+  return out;
+}
+
+// Run-time estimate for --dry-run from finished trials of the same dataset and model, per epoch,
+// times the planned epochs. Trials with no such neighbour in the database are left out of the
+// estimate, and the line says how many it covers.
 void print_estimate(std::ostream& out, const Plan& plan, const RunArgs& ra) {
   const SweepSpec& spec = ra.spec;
   if (!std::filesystem::exists(spec.db)) return;
@@ -35,27 +60,15 @@ void print_estimate(std::ostream& out, const Plan& plan, const RunArgs& ra) {
                                       "SELECT config_hash, status FROM trials WHERE status NOT IN"
                                       " ('pending', 'running')"))
       if (!ra.retry.count(r[1])) skip.insert(r[0]);
-  auto rows =
-      Store::query(spec.db,
-                   "SELECT dataset, model, avg(wall_ms / epochs), count(*) FROM trials"
-                   " WHERE status IN ('done', 'timeout') AND epochs > 0 AND wall_ms IS NOT NULL"
-                   " GROUP BY dataset, model");
-  std::map<std::pair<std::string, std::string>, double> ms_per_epoch;
   size_t basis = 0;
-  for (const auto& r : rows) {
-    // A hang's timeout has no wall time; a NULL average must not reach the arithmetic.
-    double ms = 0, n = 0;
-    if (!parse_double(r[2], ms) || !parse_double(r[3], n)) continue;
-    ms_per_epoch[{r[0], r[1]}] = ms;
-    basis += size_t(n);
-  }
+  const auto known_ms = ms_per_epoch(spec.db, &basis);
   double ms = 0;
   size_t known = 0, to_run = 0;
   for (const auto& t : plan.trials) {
     if (skip.count(t.hash)) continue;
     ++to_run;
-    auto it = ms_per_epoch.find({t.data->data.spec, t.model.text});
-    if (it == ms_per_epoch.end()) continue;
+    auto it = known_ms.find({t.data->data.spec, t.model.text});
+    if (it == known_ms.end()) continue;
     ms += it->second * t.epochs;
     ++known;
   }
@@ -122,7 +135,9 @@ Outcome tally(const std::string& db, const Plan& plan,
 }
 
 // The closing lines of a run; returns its exit code.
-int report(const Outcome& o, const std::string& db, const std::vector<std::string>& args, int rc) {
+// With quiet, the summary line alone (and how to resume, when there is something to resume).
+int report(const Outcome& o, const std::string& db, const std::vector<std::string>& args, int rc,
+           bool quiet) {
   std::cout << "ran " << o.done + o.diverged + o.failed + o.timeout + o.crashed << " trials in "
             << std::fixed << std::setprecision(1) << o.seconds << " s: " << o.done << " done, "
             << o.diverged << " diverged, " << o.failed << " failed, " << o.timeout << " timed out, "
@@ -135,10 +150,11 @@ int report(const Outcome& o, const std::string& db, const std::vector<std::strin
   else if (rc != 0 && o.unfinished > 0)
     std::cout << "stopped with " << o.unfinished << " trial(s) left to run. Resume with:\n  "
               << resume_command(args) << "\n";
-  if (rc == 0) {
+  if (rc == 0 && !quiet) {
     print_leaderboard(std::cout, db, 3);
     std::cout << "every row:        lossbench top " << shell_quote(db)
-              << "\nacross datasets:  lossbench rank " << shell_quote(db) << " --by loss\n";
+              << "\nacross datasets:  lossbench rank " << shell_quote(db) << " --by loss"
+              << "\nas charts:        lossbench report " << shell_quote(db) << "\n";
   }
   return rc;
 }
@@ -189,7 +205,7 @@ int run_supervised(const std::vector<std::string>& args, const RunArgs& ra, cons
               << " hung; worker restarted " << sr.restarts << " time(s); see the failures view\n";
   Outcome o = tally(ra.spec.db, plan, registered.finished);
   o.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return report(o, ra.spec.db, args, sr.exit_code);
+  return report(o, ra.spec.db, args, sr.exit_code, ra.quiet);
 }
 
 // Training in this process: a worker of the supervisor, or a run with --no-isolation.
@@ -204,7 +220,8 @@ int run_here(const std::vector<std::string>& args, const RunArgs& ra, const Plan
     for (std::string h; std::getline(in, h);)
       if (!h.empty()) opt.solo.insert(h);
   }
-  Store store(ra.spec.db);
+  Store store(ra.spec.db);  // first: it refuses a foreign database and upgrades an old one
+  opt.prior_ms_per_epoch = ms_per_epoch(ra.spec.db);
   install_interrupt_handlers();
   std::ostream null_out(nullptr);
   RunStats st;
@@ -222,7 +239,7 @@ int run_here(const std::vector<std::string>& args, const RunArgs& ra, const Plan
   o.done = st.done, o.diverged = st.diverged, o.failed = st.failed, o.timeout = st.timeout;
   o.before = st.skipped_done, o.seconds = st.seconds;
   o.unfinished = st.total - st.skipped_done - st.done - st.diverged - st.failed - st.timeout;
-  return report(o, ra.spec.db, args, rc);
+  return report(o, ra.spec.db, args, rc, ra.quiet);
 }
 
 }  // namespace

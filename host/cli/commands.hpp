@@ -22,5 +22,6 @@ int cmd_rank(const std::vector<std::string>& args);
 int cmd_datasets(const std::vector<std::string>& args);
 int cmd_dataset(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
+int cmd_new(const std::vector<std::string>& args);
 
 }  // namespace lossbench::cli

@@ -179,9 +179,9 @@ struct RunOptionsDesc {
         "force", "re-run trials the database already holds")(
         "retry", po::value<std::string>(),
         "re-run finished trials of these statuses: crashed,timeout,failed (any)")(
-        "quiet", "no progress lines")("plugin-dir",
-                                      po::value<std::vector<std::string>>()->composing(),
-                                      "also load plugins from DIR (repeatable)")(
+        "quiet", "no progress line, and no leaderboard at the end: the summary line only")(
+        "plugin-dir", po::value<std::vector<std::string>>()->composing(),
+        "also load plugins from DIR (repeatable)")(
         "no-isolation",
         "train in this process instead of a supervised worker (a crashing plugin then ends the "
         "run)")(

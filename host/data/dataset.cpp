@@ -1,5 +1,6 @@
 // Dataset specs -> datasets, and datasets -> standardized splits.
 #include "data/dataset.hpp"
+#include "util/process.hpp"
 #include "util/rng.hpp"
 #include "util/sha256.hpp"
 #include "util/strings.hpp"
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <numeric>
 
@@ -149,6 +151,11 @@ std::vector<std::string> builtin_dataset_names() {
 
 std::string data_dir() {
   if (const char* env = std::getenv("LOSSBENCH_DATA_DIR"); env && *env) return env;
+  // An installed lossbench (P/bin) reads its own copy (P/share/lossbench/datasets), wherever P
+  // was moved; a build tree has none and reads the sources'.
+  const auto installed = executable_dir().parent_path() / "share" / "lossbench" / "datasets";
+  std::error_code ec;
+  if (std::filesystem::is_directory(installed, ec)) return installed.string();
   return std::string(LOSSBENCH_SOURCE_DIR) + "/datasets";
 }
 

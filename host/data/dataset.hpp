@@ -108,7 +108,8 @@ struct GeneratorSpec {
 };
 GeneratorSpec parse_generator_spec(const std::string& spec);
 std::vector<std::string> builtin_dataset_names();
-// Where the shipped CSVs live: $LOSSBENCH_DATA_DIR, else the source tree's datasets/.
+// Where the shipped CSVs live: $LOSSBENCH_DATA_DIR, else an install's share/lossbench/datasets
+// beside the executable's bin/, else the source tree's datasets/.
 std::string data_dir();
 
 // How a dataset's rows are dealt: train, validation and test fractions (summing to 1).

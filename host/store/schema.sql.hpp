@@ -366,15 +366,11 @@ inline std::string schema_sql() {
     for (const auto& m : kMetrics) cols += std::string(split) + m.name + " REAL, ";
   std::string s = kSchemaTemplate;
   s.replace(s.find("@METRIC_COLUMNS@"), 16, cols);
-  auto replace_all = [&s](const std::string& token, const std::string& text) {
-    for (size_t at; (at = s.find(token)) != std::string::npos;) s.replace(at, token.size(), text);
-  };
-  replace_all("@TUNED_CTES@", tuned_ctes());
-  replace_all("@CONFIG_AGGREGATE@", kConfigAggregate);
-  replace_all("@CELL_EXPR@", key_expr(cell_key_columns()));
-  replace_all("@PROBLEM_EXPR@", key_expr(kProblemKey));
-  replace_all("@PROBLEM@", kProblemKey);
-  replace_all("@TUNING_ORDER@", kTuningOrder);
-  return s;
+  s = replace_all(s, "@TUNED_CTES@", tuned_ctes());
+  s = replace_all(s, "@CONFIG_AGGREGATE@", kConfigAggregate);
+  s = replace_all(s, "@CELL_EXPR@", key_expr(cell_key_columns()));
+  s = replace_all(s, "@PROBLEM_EXPR@", key_expr(kProblemKey));
+  s = replace_all(s, "@PROBLEM@", kProblemKey);
+  return replace_all(s, "@TUNING_ORDER@", kTuningOrder);
 }
 }  // namespace lossbench

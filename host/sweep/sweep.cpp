@@ -1,5 +1,6 @@
 #include "sweep/sweep.hpp"
 
+#include "sweep/eta.hpp"
 #include "sweep/metrics.hpp"
 #include "sweep/worker_pipe.hpp"
 #include "util/process.hpp"
@@ -10,6 +11,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <algorithm>
 #include <atomic>
@@ -17,6 +19,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <mutex>
@@ -259,16 +262,40 @@ Registration register_sweep(const Plan& plan, const SweepSpec& spec, ResultSink&
 
 namespace {
 
-// The counters of a running sweep and its progress line: redrawn twice a second on a terminal,
-// a plain line every 10 s otherwise. Its ticker also turns a second Ctrl-C into `abandon`.
+// What a trial computes, up to a constant: epochs x rows x parameters. The ETA's guess for a
+// (dataset, model) with no finished trial yet, scaled by what those that did finish cost.
+double trial_work(const TrialConfig& t) {
+  const Split& s = t.data->split;
+  double params = 0;
+  int in = int(s.X_train.cols());
+  for (int h : t.model.hidden) params += (in + 1.0) * h, in = h;
+  params += (in + 1.0) * t.data->data.output_cols();
+  return double(t.epochs) * double(s.X_train.rows() + s.X_val.rows() + s.X_test.rows()) * params;
+}
+
+// Columns of the terminal on stderr: $COLUMNS, else what the terminal says, else 80.
+size_t terminal_width() {
+  if (const char* c = std::getenv("COLUMNS"); c && std::atoi(c) > 0) return size_t(std::atoi(c));
+  winsize w{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col > 0) return w.ws_col;
+  return 80;
+}
+
+// The counters of a running sweep and its progress line: redrawn twice a second on a terminal
+// (within its width), a plain line every 10 s otherwise. Its ticker also turns a second Ctrl-C
+// into `abandon`.
 class Progress {
  public:
-  Progress(std::ostream& out, size_t to_run, size_t already_done, std::atomic<bool>& abandon)
+  // groups: the (dataset, model) groups of the trials to run, for the ETA (eta.hpp).
+  Progress(std::ostream& out, size_t to_run, size_t already_done, std::vector<CostGroup> groups,
+           int threads, std::atomic<bool>& abandon)
       : out_(out),
         to_run_(to_run),
         already_done_(already_done),
         tty_(isatty(STDERR_FILENO) && &out == &std::cerr),
-        t0_(std::chrono::steady_clock::now()) {
+        t0_(std::chrono::steady_clock::now()),
+        groups_(std::move(groups)),
+        threads_(threads) {
     ticker_ = std::thread([this, &abandon] {
       double last = 0;
       std::unique_lock<std::mutex> lock(wake_mu_);
@@ -286,6 +313,15 @@ class Progress {
     });
   }
   ~Progress() { stop(); }
+
+  // A trial of group `group` ended after wall_ms (whatever its status: a diverged trial's short
+  // run is what such trials cost).
+  void finished(size_t group, double wall_ms) {
+    std::lock_guard<std::mutex> lock(groups_mu_);
+    CostGroup& g = groups_[group];
+    if (g.unfinished) --g.unfinished;
+    ++g.measured, g.measured_ms += wall_ms;
+  }
 
   void count(TrialStatus s) {
     switch (s) {
@@ -326,19 +362,30 @@ class Progress {
   void line(bool final_line) {
     const size_t finished_now = done + diverged + failed + timeout;
     const double s = elapsed(), rate = finished_now / std::max(s, 1e-9);
-    const double eta = rate > 0 ? double(to_run_ - finished_now) / rate : 0;
-    std::ostringstream l;
-    l << finished_now << "/" << to_run_ << " trials";
-    if (already_done_) l << " (+" << already_done_ << " already done)";
-    l << ", " << running << " running, " << diverged << " diverged, " << failed + timeout
-      << " failed, " << std::fixed << std::setprecision(1) << rate * 60 << " trials/min, " << s
-      << " s";
-    if (!final_line && finished_now < to_run_) l << ", ETA " << eta << " s";
+    double eta = -1;
+    if (!final_line && finished_now < to_run_) {
+      std::lock_guard<std::mutex> lock(groups_mu_);
+      eta = eta_seconds(groups_, threads_);
+    }
+    std::ostringstream r;
+    r << std::fixed << std::setprecision(1) << rate * 60 << " trials/min";
+    // Ranked by what a glance needs most: how far, how long still, then the rest.
+    std::vector<std::pair<std::string, int>> parts = {
+        {std::to_string(finished_now) + "/" + std::to_string(to_run_) + " trials", 0}};
+    if (eta >= 0) parts.push_back({"ETA " + duration_text(eta), 1});
+    parts.push_back({std::to_string(running) + " running", 4});
+    parts.push_back({std::to_string(diverged) + " diverged", 2});
+    parts.push_back({std::to_string(failed + timeout) + " failed", 2});
+    parts.push_back({r.str(), 3});
+    parts.push_back({duration_text(s) + " elapsed", 5});
+    if (already_done_) parts.push_back({std::to_string(already_done_) + " done before", 6});
+    // The last column of a terminal wraps on some terminals: one less keeps it one line.
+    const std::string l = fit_line(parts, tty_ ? terminal_width() - 1 : std::string::npos);
     std::lock_guard<std::mutex> lock(mu_);
     if (tty_)
-      out_ << "\r\033[K" << l.str() << (final_line ? "\n" : "") << std::flush;
+      out_ << "\r\033[K" << l << (final_line ? "\n" : "") << std::flush;
     else
-      out_ << l.str() << "\n" << std::flush;
+      out_ << l << "\n" << std::flush;
   }
 
   std::ostream& out_;
@@ -346,6 +393,9 @@ class Progress {
   const bool tty_;
   const std::chrono::steady_clock::time_point t0_;
   std::mutex mu_;
+  std::mutex groups_mu_;  // guards groups_, updated by the trials' threads
+  std::vector<CostGroup> groups_;
+  const int threads_;
   std::mutex wake_mu_;  // with wake_: the ticker's sleep, cut short by stop()
   std::condition_variable wake_;
   std::atomic<bool> stop_{false};
@@ -369,10 +419,31 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store,
     if (!reg.finished.count(t.hash)) (options.solo.count(t.hash) ? solo : todo).push_back(&t);
   st.skipped_done = plan.trials.size() - todo.size() - solo.size();
 
+  // The (dataset, model) group of each trial to run, with its prior cost per trial.
+  std::map<std::pair<std::string, std::string>, size_t> group_index;
+  std::map<const TrialConfig*, size_t> group_of;
+  std::vector<CostGroup> groups;
+  for (const auto* list : {&solo, &todo})
+    for (const TrialConfig* t : *list) {
+      const std::pair<std::string, std::string> key{t->data->data.spec, t->model.text};
+      auto [it, fresh] = group_index.emplace(key, groups.size());
+      if (fresh) {
+        groups.emplace_back();
+        groups.back().work = trial_work(*t);
+        auto prior = options.prior_ms_per_epoch.find(key);
+        if (prior != options.prior_ms_per_epoch.end())
+          groups.back().prior_ms = prior->second * t->epochs;
+      }
+      ++groups[it->second].unfinished;
+      group_of[t] = it->second;
+    }
+  const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
+
   g_interrupts = 0;
   std::atomic<int64_t> cpu_us{0};
   std::atomic<bool> abandon{false};
-  Progress p(progress, todo.size() + solo.size(), st.skipped_done, abandon);
+  Progress p(progress, todo.size() + solo.size(), st.skipped_done, std::move(groups), threads,
+             abandon);
   auto one = [&](const TrialConfig& c) {
     if (g_interrupts > 0 || store.failed()) return;  // stop taking new trials
     store.mark_running(c.hash);
@@ -385,12 +456,12 @@ RunStats run_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store,
     notify(options.notify_fd, worker_pipe::kEnded, c.hash);
     if (r.status == TrialStatus::Abandoned) return;  // stays pending: the next run redoes it
     p.count(r.status);
+    p.finished(group_of.at(&c), r.wall_ms);
     cpu_us += int64_t(r.cpu_ms * 1e3);
     store.submit(std::move(r));
   };
   // Crash suspects first, alone, so that a second crash names its culprit.
   for (const TrialConfig* c : solo) one(*c);
-  const int threads = spec.threads > 0 ? spec.threads : int(std::thread::hardware_concurrency());
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(

@@ -101,6 +101,9 @@ struct RunOptions {
   int64_t sweep_id = -1;
   int notify_fd = -1;          // worker mode: "S|B|E <hash>" lines (start, an epoch done, end)
   std::set<std::string> solo;  // trials to run first, one at a time (crash suspects)
+  // (dataset spec, model) -> wall ms per epoch of finished trials in the database, for the
+  // progress line's ETA until a trial of that dataset and model finishes in this run.
+  std::map<std::pair<std::string, std::string>, double> prior_ms_per_epoch;
 };
 
 struct Registration {

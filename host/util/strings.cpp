@@ -109,4 +109,10 @@ std::string shell_quote(std::string_view s) {
   return q + "'";
 }
 
+std::string replace_all(std::string s, std::string_view token, std::string_view text) {
+  for (size_t at = 0; (at = s.find(token, at)) != std::string::npos; at += text.size())
+    s.replace(at, token.size(), text);
+  return s;
+}
+
 }  // namespace lossbench

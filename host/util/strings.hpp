@@ -27,4 +27,6 @@ void append_double(std::string& out, double v);
 bool parse_double(std::string_view s, double& out);
 // `s` as one word for a POSIX shell: unchanged when it is plain, else in single quotes.
 std::string shell_quote(std::string_view s);
+// `s` with every occurrence of `token` replaced by `text`: placeholders in a template.
+std::string replace_all(std::string s, std::string_view token, std::string_view text);
 }  // namespace lossbench
