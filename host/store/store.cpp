@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include "store/schema.sql.hpp"
+#include "store/sqlite.hpp"
 #include "sweep/metrics.hpp"
 #include "util/process.hpp"
 #include "util/sha256.hpp"
@@ -27,93 +28,11 @@ namespace lossbench {
 
 namespace {
 
-// SQLite's message, with the operating system's reason when there is one ("disk I/O error (File
-// too large)" says more than the first half alone).
-std::string db_error(sqlite3* db) {
-  std::string msg = sqlite3_errmsg(db);
-  if (int e = sqlite3_system_errno(db)) msg += std::string(" (") + std::strerror(e) + ")";
-  return msg;
-}
-
-// A prepared statement with positional binding; finalized on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
-      throw StoreError(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  // Without a copy, for the curve rows' long strings: v must live until the next run().
-  Stmt& bind_static(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_STATIC);
-    return *this;
-  }
-  Stmt& bind(int i, const char* v) {
-    sqlite3_bind_text(s_, i, v, -1, SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, double v) {
-    if (std::isfinite(v))
-      sqlite3_bind_double(s_, i, v);
-    else
-      sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& bind_null(int i) {
-    sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  bool step() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) throw StoreError(db_error(db_));
-    return false;
-  }
-  void run() {
-    step();
-    reset();
-  }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  std::string text(int col) {
-    auto p = sqlite3_column_text(s_, col);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  int64_t integer(int col) { return sqlite3_column_int64(s_, col); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
-
 std::string machine_description() {
   char host[256] = "unknown";
   gethostname(host, sizeof host - 1);
   return std::string(host) + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores, " +
          instruction_set();
-}
-
-// The one way lossbench opens a database: the store's writer connection and the short-lived
-// ones of readers and the supervisor.
-Connection open_connection(const std::string& path, int flags) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  Connection db(raw);
-  if (rc != SQLITE_OK)
-    throw StoreError(path +
-                     ": cannot open database: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
-  sqlite3_busy_timeout(raw, 10000);
-  return db;
 }
 
 // Into a reused string: one curve row after another, no allocation once it has grown.
@@ -132,6 +51,41 @@ void norms_json(const std::vector<double>& v, std::string& s) {
 }  // namespace
 
 void SqliteCloser::operator()(sqlite3* db) const { sqlite3_close(db); }
+
+// SQLite's message, with the operating system's reason when there is one ("disk I/O error (File
+// too large)" says more than the first half alone).
+std::string db_error(sqlite3* db) {
+  std::string msg = sqlite3_errmsg(db);
+  if (int e = sqlite3_system_errno(db)) msg += std::string(" (") + std::strerror(e) + ")";
+  return msg;
+}
+
+// The one way lossbench opens a database: the store's writer connection and the short-lived
+// ones of readers and the supervisor.
+Connection open_connection(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Connection db(raw);
+  if (rc != SQLITE_OK)
+    throw StoreError(path +
+                     ": cannot open database: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  sqlite3_busy_timeout(raw, 10000);
+  return db;
+}
+
+std::string file_uri(const std::string& path, const std::string& query) {
+  std::string uri = "file://";
+  for (char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", unsigned(static_cast<unsigned char>(c)));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?" + query;
+}
 
 std::string now_utc() {
   char buf[32];
@@ -666,21 +620,6 @@ int run_query(sqlite3* db, const std::string& sql, std::vector<std::vector<CellT
   return rc == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(db) & 0xff;
 }
 
-// file:///abs/path?immutable=1, with the characters a URI gives meaning to escaped.
-std::string immutable_uri(const std::string& path) {
-  std::string uri = "file://";
-  for (char c : std::filesystem::absolute(path).string()) {
-    if (c == '%' || c == '?' || c == '#') {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", unsigned(static_cast<unsigned char>(c)));
-      uri += hex;
-    } else {
-      uri += c;
-    }
-  }
-  return uri + "?immutable=1";
-}
-
 // The one way a reader opens a database (Store::query, Store::table): read-only, and as immutable
 // where it cannot be read otherwise.
 template <class CellT, class Read>
@@ -706,8 +645,9 @@ std::vector<std::vector<CellT>> read_only_query(const std::string& path, const s
                        "); read it where it is writable, or copy it with its -wal");
     rows.clear();
     rc = run_query(
-        open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI).get(), sql,
-        rows, columns, err, read);
+        open_connection(file_uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+            .get(),
+        sql, rows, columns, err, read);
   }
   if (rc != SQLITE_OK) throw StoreError(path + ": " + err);
   return rows;
@@ -741,6 +681,16 @@ Table Store::table(const std::string& path, const std::string& sql) {
     }
   });
   return t;
+}
+
+std::vector<std::pair<std::string, std::string>> Store::json_members(const std::string& text,
+                                                                     const std::string& at) {
+  Connection db = open_connection(":memory:", SQLITE_OPEN_READWRITE);
+  Stmt s(db.get(), "SELECT key, value FROM json_each(?, ?)");
+  s.bind(1, text).bind(2, at);
+  std::vector<std::pair<std::string, std::string>> members;
+  while (s.step()) members.emplace_back(s.text(0), s.text(1));
+  return members;
 }
 
 void Store::upgrade_for_reading(const std::string& path) {

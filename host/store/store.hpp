@@ -81,6 +81,10 @@ class Store final : public ResultSink {
   // The same query with typed cells (by sqlite3_column_type: NULL, integer, real, text; a blob as
   // text), for the commands' --format csv|json. Opens the database as query does.
   static Table table(const std::string& path, const std::string& sql);
+  // The members of the JSON object at `at` ("$", "$.plugins") in text, as (key, value) with a
+  // nested value as its JSON text, read by SQLite's json_each. Throws on malformed JSON.
+  static std::vector<std::pair<std::string, std::string>> json_members(const std::string& text,
+                                                                       const std::string& at);
 
  private:
   void exec(const std::string& sql);
