@@ -1,5 +1,6 @@
 // `lossbench run`: options -> plan -> (supervised) sweep -> store, and the closing lines.
 #include "cli/commands.hpp"
+#include "cli/manifest.hpp"
 #include "cli/output.hpp"
 #include "cli/run_args.hpp"
 #include "isolation/supervisor.hpp"
@@ -156,9 +157,12 @@ void print_plan(const Plan& plan, const RunArgs& ra) {
   std::cout << "sweep: ";
   for (size_t i = 0; i < plan.axes.size(); ++i)
     std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
-  std::cout << "\n       = " << plan.trials.size() << " trials";
+  std::cout << "\n       = " << plan.unsharded << " trials";
   if (plan.skipped) std::cout << " (" << plan.skipped << " incompatible loss/task cells skipped)";
   std::cout << "\n";
+  if (ra.spec.shards > 1)
+    std::cout << "shard " << ra.spec.shard << "/" << ra.spec.shards << ": " << plan.trials.size()
+              << " of " << plan.unsharded << " trials\n";
   for (const auto& s : plan.skips)
     std::cout << "       skipped: " << s.loss << " on " << join(s.datasets, ", ") << " ("
               << s.reason << ")\n";
@@ -243,12 +247,20 @@ int cmd_run(const std::vector<std::string>& args) {
     print_plan(plan, ra);
   }
   // A sweep of nothing is a mistake in it (the losses fit none of the datasets), not a success.
-  if (plan.trials.empty())
+  if (plan.unsharded == 0)
     throw std::invalid_argument(
         "the sweep has no trials: " +
         (plan.skips.empty() ? std::string("an axis is empty")
                             : "no loss fits the tasks of its datasets (see 'skipped' above; "
                               "'lossbench plugins' lists each loss's tasks)"));
+  if (!ra.manifest.empty() && !worker) {
+    const std::string differs =
+        manifest_difference(read_manifest(ra.manifest), manifest_of(plan, ra.spec, ra.config));
+    if (!differs.empty())
+      throw std::runtime_error("--manifest " + ra.manifest + ": " + differs +
+                               "; this node would compute other trial identities (use the same "
+                               "build and data, or write the manifest again)");
+  }
   if (ra.dry_run) {
     print_estimate(std::cout, plan, ra);
     return 0;
