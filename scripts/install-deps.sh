@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages lossbench builds with, and nothing when they are all present.
-# Usage: scripts/install-deps.sh [--dev]   (--dev adds what the fuzzers and sanitizer builds use)
+# Usage: scripts/install-deps.sh [--dev]   (--dev adds what the fuzzers and sanitizer builds use,
+# and Slurm with munge for the `slurm` test's single-node cluster, scripts/slurm-local.sh)
 set -euo pipefail
 
 pkgs=(build-essential cmake libboost-dev libboost-program-options-dev libtbb-dev libeigen3-dev
       libsqlite3-dev sqlite3 catch2)
-if [[ "${1:-}" == "--dev" ]]; then pkgs+=(clang libclang-rt-14-dev clang-format); fi
+if [[ "${1:-}" == "--dev" ]]; then
+  pkgs+=(clang libclang-rt-14-dev clang-format slurmctld slurmd slurm-client munge)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do
