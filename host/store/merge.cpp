@@ -97,31 +97,18 @@ std::string prefixed(const std::vector<std::string>& cols, const std::string& pr
 }
 
 // One shard, checked before anything is merged: readable, ours, of a schema this lossbench
-// knows, finished (or --partial). Returns its host versions.
+// knows, finished (or --partial).
 struct ShardInfo {
-  std::string path;  // what is attached: the shard, or its upgraded copy
-  std::set<std::string> versions;
-  bool upgrade = false;
+  std::set<std::string> versions;  // of the lossbench that wrote each of its sweeps
+  bool upgrade = false;            // an older schema: merged from an upgraded copy
 };
 
 ShardInfo inspect(const std::string& path, const MergeOptions& options) {
-  ShardInfo info{path, {}, false};
+  ShardInfo info;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
     throw StoreError(path + ": no such database (give the shards' .db files)");
-  std::vector<std::vector<std::string>> v;
-  try {
-    v = Store::query(path, "SELECT value FROM meta WHERE key = 'schema_version'");
-  } catch (const StoreError& e) {
-    throw StoreError(path + ": not a lossbench results database (" + e.what() + ")");
-  }
-  double version = kSchemaVersion;
-  if (!v.empty() && !parse_double(v[0][0], version))
-    throw StoreError(path + ": database has schema version '" + v[0][0] + "'");
-  if (version > kSchemaVersion)
-    throw StoreError(path + ": database has schema version " + v[0][0] + ", newer than this " +
-                     "lossbench's " + std::to_string(kSchemaVersion) + "; merge with a newer one");
-  info.upgrade = version < kSchemaVersion;
+  info.upgrade = Store::file_schema_version(path) < kSchemaVersion;
   const auto state = Store::query(
       path, std::string("SELECT (SELECT count(*) FROM trials WHERE status IN ") + kUnfinished +
                 "), (SELECT ended_at IS NULL FROM sweeps ORDER BY id DESC LIMIT 1)");
@@ -266,26 +253,12 @@ void merge_shard(sqlite3* db, const std::string& shard, const std::string& attac
                  " FROM temp.merge_plan p JOIN shard.curves c ON c.trial_id = p.src"
                  " WHERE p.action IN (0, 1)");
     counts.curve_rows += size_t(sqlite3_changes(db));
+    // By action, as the plan numbers them (3, an unfinished trial already here, is not counted).
+    size_t* const by_action[] = {&counts.added, &counts.replaced, &counts.unchanged, nullptr,
+                                 &counts.conflicts};
     Stmt tally(db, "SELECT action, count(*) FROM temp.merge_plan GROUP BY action");
-    while (tally.step()) {
-      const auto n = size_t(tally.integer(1));
-      switch (tally.integer(0)) {
-        case 0:
-          counts.added += n;
-          break;
-        case 1:
-          counts.replaced += n;
-          break;
-        case 2:
-          counts.unchanged += n;
-          break;
-        case 4:
-          counts.conflicts += n;
-          break;
-        default:
-          break;
-      }
-    }
+    while (tally.step())
+      if (size_t* n = by_action[tally.integer(0)]) *n += size_t(tally.integer(1));
     exec(db, "COMMIT");
   } catch (const StoreError& e) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);

@@ -693,7 +693,7 @@ std::vector<std::pair<std::string, std::string>> Store::json_members(const std::
   return members;
 }
 
-void Store::upgrade_for_reading(const std::string& path) {
+int Store::file_schema_version(const std::string& path) {
   std::vector<std::vector<std::string>> v;
   try {
     v = query(path, "SELECT value FROM meta WHERE key = 'schema_version'");
@@ -701,18 +701,23 @@ void Store::upgrade_for_reading(const std::string& path) {
     throw StoreError(path + ": not a lossbench results database (" + e.what() + ")");
   }
   double version = kSchemaVersion;
-  if (!v.empty() && !parse_double(v[0][0], version))
+  if (!v.empty() && (!parse_double(v[0][0], version) || version != std::floor(version)))
     throw StoreError(path + ": database has schema version '" + v[0][0] + "'");
-  if (version == kSchemaVersion) return;
   if (version > kSchemaVersion)
     throw StoreError(path + ": database has schema version " + v[0][0] + ", newer than this " +
                      "lossbench's " + std::to_string(kSchemaVersion) + "; use a newer lossbench");
+  return int(version);
+}
+
+void Store::upgrade_for_reading(const std::string& path) {
+  const int version = file_schema_version(path);
+  if (version == kSchemaVersion) return;
   try {
     RunLock lock(path);  // never under a running sweep of an older lossbench
     Store upgraded(path);
   } catch (const StoreError& e) {
-    throw StoreError(path + ": written by an older lossbench (schema version " + v[0][0] +
-                     "), and upgrading it failed: " + e.what());
+    throw StoreError(path + ": written by an older lossbench (schema version " +
+                     std::to_string(version) + "), and upgrading it failed: " + e.what());
   }
 }
 

@@ -74,6 +74,9 @@ class Store final : public ResultSink {
   // upgraded in place first, as a run would (it then reads the same in every view); one that
   // cannot be written, or that a run of an older lossbench holds, is refused naming why.
   static void upgrade_for_reading(const std::string& path);
+  // The schema version of a database file, read-only; refuses, naming the path, a file that is
+  // not a lossbench database, a version that is no whole number, and one newer than this build's.
+  static int file_schema_version(const std::string& path);
   // For the status/top commands and tests: runs a query and returns rows of text cells.
   static std::vector<std::vector<std::string>> query(const std::string& path,
                                                      const std::string& sql,
