@@ -8,6 +8,7 @@
 # usage: merge.sh LOSSBENCH
 set -uo pipefail
 lb=$1
+tests=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 sweep=(--datasets "iris,moons(n=200)" --losses auto --optimizers sgd,adam --lr 0.01,0.1
@@ -44,16 +45,7 @@ while read -r h; do
 done < <(head -5 "$work/ref_hashes")
 sha_before=$(sha256sum "$work"/s?.db)
 
-# Everything but ids and clocks, keyed by config_hash: what "equal to a single run" means.
-dump() {
-  local db=$1 tcols ccols
-  tcols=$(sq "$db" "SELECT group_concat(name, ', ') FROM pragma_table_info('trials') WHERE name NOT IN
-    ('id', 'sweep_id', 'wall_ms', 'cpu_ms', 'steps_per_s', 'time_to_target_ms', 'started_at', 'finished_at')")
-  ccols=$(sq "$db" "SELECT group_concat('c.' || name, ', ') FROM pragma_table_info('curves') WHERE name NOT IN
-    ('trial_id', 'wall_ms', 'cpu_ms')")
-  sq "$db" "SELECT $tcols FROM trials ORDER BY config_hash"
-  sq "$db" "SELECT t.config_hash, $ccols FROM curves c JOIN trials t ON t.id = c.trial_id ORDER BY t.config_hash, c.epoch"
-}
+dump() { "$tests/db_dump.sh" "$1"; }  # ids and clocks aside
 
 out=$("$lb" merge "$work/s0.db" "$work/s1.db" "$work/s2.db" --into "$work/m.db" 2>&1)
 check "merge failed: $out" $?

@@ -6,6 +6,7 @@
 # usage: slurm.sh LOSSBENCH
 set -uo pipefail
 lb=$1
+tests=$(cd "$(dirname "$0")" && pwd)
 if ! timeout 10 sinfo -h -o %T 2>/dev/null | grep -q .; then
   echo "SKIP: no Slurm cluster answers sinfo (scripts/slurm-local.sh start runs one on this machine)"
   exit 77
@@ -28,11 +29,7 @@ wait_job() {
   done
   echo "$s"
 }
-dump() {
-  sq "$1" "SELECT config_hash, status, final_val, final_test, best_val, steps FROM trials ORDER BY config_hash"
-  sq "$1" "SELECT t.config_hash, c.epoch, c.train_loss, c.val_metric, c.test_metric FROM curves c
-           JOIN trials t ON t.id = c.trial_id ORDER BY t.config_hash, c.epoch"
-}
+dump() { "$tests/db_dump.sh" "$1"; }  # ids and clocks aside
 
 cat >tiny.ini <<'INI'
 datasets = iris, moons(n=200)

@@ -6,6 +6,7 @@
 # usage: slurm_files.sh LOSSBENCH
 set -uo pipefail
 lb=$1
+tests=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail=0
@@ -49,11 +50,7 @@ st=$("$lb" status jobs --format csv)
 [[ $st == "status,trials,seconds"$'\n'"done,$total,"* ]]; check "status DIR sums the shards: $st" $?
 bash jobs/merge.sbatch >/dev/null 2>&1; check "merge.sbatch" $?
 "$lb" run --config tiny.ini --db single.db --quiet >/dev/null 2>&1
-dump() {
-  sq "$1" "SELECT config_hash, status, final_val, final_test, best_val, steps FROM trials ORDER BY config_hash"
-  sq "$1" "SELECT t.config_hash, c.epoch, c.train_loss, c.val_metric, c.test_metric FROM curves c
-           JOIN trials t ON t.id = c.trial_id ORDER BY t.config_hash, c.epoch"
-}
+dump() { "$tests/db_dump.sh" "$1"; }  # ids and clocks aside
 [[ $(sq single.db "SELECT count(*) FROM trials") == "$total" ]]; check "the manifest's trial count" $?
 dump single.db | cmp -s - <(dump jobs/merged.db); check "array + merge differ from a single run" $?
 
