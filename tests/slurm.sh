@@ -31,13 +31,7 @@ wait_job() {
 }
 dump() { "$tests/db_dump.sh" "$1"; }  # ids and clocks aside
 
-cat >tiny.ini <<'INI'
-datasets = iris, moons(n=200)
-losses = auto
-optimizers = sgd, adam
-lr = 0.01, 0.1
-epochs = 3
-INI
+cp "$tests/data/tiny_sweep.ini" "$work/tiny.ini"
 out=$("$lb" slurm --config tiny.ini --shards 3 --out jobs --submit 2>&1)
 check "lossbench slurm --submit: $out" $?
 read -r array merge < <(sed -n 's/^submitted array job \([0-9]*\) (3 tasks) and merge job \([0-9]*\) .*/\1 \2/p' <<<"$out")

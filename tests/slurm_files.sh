@@ -12,13 +12,7 @@ trap 'rm -rf "$work"' EXIT
 fail=0
 check() { [[ $2 == 0 ]] || { echo "FAIL: $1"; fail=1; }; }
 sq() { sqlite3 -batch "$@"; }
-cat >"$work/tiny.ini" <<'INI'
-datasets = iris, moons(n=200)
-losses = auto
-optimizers = sgd, adam
-lr = 0.01, 0.1
-epochs = 3
-INI
+cp "$tests/data/tiny_sweep.ini" "$work/tiny.ini"
 cd "$work" || exit 1
 
 out=$("$lb" slurm --config tiny.ini --shards 3 --out jobs --max-parallel 2 --cpus-per-task 1 \
