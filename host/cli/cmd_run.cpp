@@ -15,6 +15,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -176,9 +177,13 @@ int run_supervised(const std::vector<std::string>& args, const RunArgs& ra, cons
   // Refuses a foreign or old database once, here; held open so that the worker's connection is
   // never the last one: a last close checkpoints and removes the WAL, and readers starting at
   // that moment would see the database locked.
-  Store hold(ra.spec.db);
+  auto hold = std::make_unique<Store>(ra.spec.db);
   // One sweeps row and one registration for the invocation, however often the worker restarts.
-  const Registration registered = register_sweep(plan, ra.spec, hold, ra.force, ra.retry);
+  const Registration registered = register_sweep(plan, ra.spec, *hold, ra.force, ra.retry);
+  // On a shared filesystem a connection locks the database exclusively (no -shm): the worker's
+  // could not open beside this one. There is no WAL file to remove under a reader either.
+  const bool shared = !shared_filesystem(ra.spec.db).empty();
+  if (shared) hold.reset();
   SupervisorOptions so;
   so.run_args = args;
   so.db = ra.spec.db;
@@ -187,7 +192,9 @@ int run_supervised(const std::vector<std::string>& args, const RunArgs& ra, cons
   so.max_memory = ra.max_memory;
   so.sweep_id = registered.sweep_id;
   SupervisorResult sr = supervise(so, std::cerr);
-  hold.end_sweep(registered.sweep_id);
+  if (shared) hold = std::make_unique<Store>(ra.spec.db);
+  hold->end_sweep(registered.sweep_id);
+  if (shared) hold.reset();  // before the closing lines read the database
   if (sr.crashed + sr.hung > 0)
     std::cout << "isolation: " << sr.crashed << " trial(s) crashed, " << sr.hung
               << " hung; worker restarted " << sr.restarts << " time(s); see the failures view\n";
@@ -208,13 +215,17 @@ int run_here(const std::vector<std::string>& args, const RunArgs& ra, const Plan
     for (std::string h; std::getline(in, h);)
       if (!h.empty()) opt.solo.insert(h);
   }
-  Store store(ra.spec.db);
+  // Closed before the closing lines read the database: on a shared filesystem its connection
+  // locks it exclusively.
+  auto store = std::make_unique<Store>(ra.spec.db);
   install_interrupt_handlers();
   std::ostream null_out(nullptr);
   RunStats st;
   try {
-    st = run_sweep(plan, ra.spec, store, opt, ra.quiet ? null_out : std::cerr);
+    st = run_sweep(plan, ra.spec, *store, opt, ra.quiet ? null_out : std::cerr);
+    store.reset();
   } catch (const StoreError& e) {
+    store.reset();
     auto n = Store::query(ra.spec.db,
                           "SELECT count(*) FROM trials WHERE status NOT IN ('pending','running')");
     throw StoreError(std::string(e.what()) + "; stopped, " + n[0][0] +

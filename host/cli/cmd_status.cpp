@@ -3,6 +3,7 @@
 #include "cli/manifest.hpp"
 #include "cli/output.hpp"
 #include "store/store.hpp"
+#include "util/strings.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -46,16 +47,21 @@ int status_of_shards(const std::string& dir, Format format) {
   std::sort(dbs.begin(), dbs.end());
   std::map<std::string, std::pair<int64_t, double>> sums;
   size_t running = 0;
+  std::vector<std::string> locked;  // on a shared filesystem, while their task writes them
   for (const auto& db : dbs) {
-    for (const auto& r : Store::table(db,
-                                      "SELECT status, count(*), total(wall_ms) / 1000.0 FROM "
-                                      "trials GROUP BY status")
-                             .rows)
+    Table statuses, last;
+    try {
+      statuses = Store::table(
+          db, "SELECT status, count(*), total(wall_ms) / 1000.0 FROM trials GROUP BY status");
+      last = Store::table(db, "SELECT ended_at IS NULL FROM sweeps ORDER BY id DESC LIMIT 1");
+    } catch (const StoreError&) {
+      if (shared_filesystem(db).empty()) throw;
+      locked.push_back(fs::path(db).filename().string());
+      continue;
+    }
+    for (const auto& r : statuses.rows)
       sums[r[0].text].first += r[1].integer, sums[r[0].text].second += r[2].real;
-    running += Store::table(db, "SELECT ended_at IS NULL FROM sweeps ORDER BY id DESC LIMIT 1")
-                   .rows.at(0)
-                   .at(0)
-                   .integer;
+    if (!last.rows.empty()) running += size_t(last.rows[0][0].integer);
   }
   std::vector<std::pair<std::string, std::pair<int64_t, double>>> order(sums.begin(), sums.end());
   std::stable_sort(order.begin(), order.end(),
@@ -71,16 +77,19 @@ int status_of_shards(const std::string& dir, Format format) {
   }
   if (format == Format::Json) {
     std::cout << "{\n  \"statuses\": " << json_array(t, "  ") << ",\n  \"shards\": " << dbs.size()
-              << ",\n  \"running\": " << running << "\n}\n";
+              << ",\n  \"running\": " << running + locked.size() << "\n}\n";
     return 0;
   }
   write_table(std::cout, t, format);
   if (format == Format::Csv) return 0;
-  std::cout << dbs.size() << " shard database(s) in " << dir << ", " << running
+  std::cout << dbs.size() << " shard database(s) in " << dir << ", " << running + locked.size()
             << " still running; " << finished << " trials finished";
   const auto manifest = (fs::path(dir) / "manifest.json").string();
   if (fs::exists(manifest)) std::cout << " of the sweep's " << read_manifest(manifest).trials;
   std::cout << "\n";
+  if (!locked.empty())
+    std::cout << "not counted: " << join(locked, ", ")
+              << " (on a shared filesystem a task's database cannot be read until the task ends)\n";
   return 0;
 }
 

@@ -212,7 +212,17 @@ void check_axes(sqlite3* db, const std::string& shard, const std::string& into) 
 // One shard, attached read-only, in one transaction.
 void merge_shard(sqlite3* db, const std::string& shard, const std::string& attach_path,
                  const std::string& into, MergeCounts& counts) {
-  Stmt(db, "ATTACH DATABASE ? AS shard").bind(1, file_uri(attach_path, "mode=ro")).run();
+  // In exclusive locking mode (a destination or shard on a shared filesystem) SQLite cannot read
+  // a WAL database read-only; a finished shard's file is whole, and immutable reads it as it is.
+  const bool exclusive =
+      !shared_filesystem(into).empty() || !shared_filesystem(attach_path).empty();
+  if (exclusive && has_wal_commits(attach_path))
+    throw StoreError(shard +
+                     ": its -wal holds commits: a task is writing it, or was killed (run "
+                     "the shard again to recover it)");
+  Stmt(db, "ATTACH DATABASE ? AS shard")
+      .bind(1, file_uri(attach_path, exclusive ? "immutable=1" : "mode=ro"))
+      .run();
   try {
     exec(db, "BEGIN IMMEDIATE");
     exec(db, "DELETE FROM temp.sweep_map; DELETE FROM temp.merge_plan");

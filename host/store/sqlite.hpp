@@ -76,6 +76,9 @@ class Stmt {
 
 Connection open_connection(const std::string& path, int flags);
 
+// True when DB-wal exists and is not empty: commits the database file itself may lack.
+bool has_wal_commits(const std::string& path);
+
 // file:///abs/path?QUERY (immutable=1, mode=ro), with the characters a URI gives meaning to
 // escaped.
 std::string file_uri(const std::string& path, const std::string& query);

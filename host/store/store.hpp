@@ -115,9 +115,15 @@ class Store final : public ResultSink {
 
 std::string now_utc();
 
+// The kind of network filesystem ("NFS", "Lustre", "GPFS", "CIFS", "BeeGFS") that holds the
+// database's folder, by statfs; "" for a local one. LOSSBENCH_SHARED_FS=1 says so for any folder
+// (a network filesystem statfs does not name, a FUSE mount). There every connection locks the
+// database exclusively, so a run closes each before the next one opens.
+std::string shared_filesystem(const std::string& db_path);
+
 // One `lossbench run` per database at a time: an advisory lock on the database file itself. A
-// second run is refused with the other process named, however it spells the path; the lock dies
-// with its process.
+// second run is refused with the other process and its host named (from DB.lock, which the
+// holder writes), however it spells the path; the lock dies with its process.
 class RunLock {
  public:
   explicit RunLock(const std::string& db_path);
@@ -127,6 +133,7 @@ class RunLock {
 
  private:
   int fd_ = -1;
+  std::string holder_file_;  // DB.lock: "host pid" of the holder, removed when it lets go
 };
 
 }  // namespace lossbench
