@@ -17,7 +17,9 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"run", "run a sweep: lossbench run --config sweeps/quick.ini (results into SQLite)",
        &cmd_run},
-      {"status", "summarize a running or finished sweep: lossbench status DB", &cmd_status},
+      {"status",
+       "summarize a running or finished sweep: lossbench status DB (or a slurm --out DIR)",
+       &cmd_status},
       {"slurm", "a sweep as a Slurm job array: lossbench slurm --config F --shards N --out DIR",
        &cmd_slurm},
       {"merge", "join shard databases: lossbench merge A.db B.db ... --into M.db", &cmd_merge},

@@ -8,6 +8,7 @@
 #include "cli/run_args.hpp"
 #include "util/strings.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -62,7 +63,10 @@ void write_file(const fs::path& p, const std::string& text, bool executable) {
 // sbatch --parsable prints "jobid" or "jobid;cluster".
 std::string submit(const std::string& cmd) {
   std::string out;
-  if (!capture(cmd, out)) throw std::runtime_error("'" + cmd + "' failed: " + trim(out));
+  if (!capture(cmd, out)) {
+    std::replace(out.begin(), out.end(), '\n', ' ');  // the error stays one line
+    throw std::runtime_error("'" + cmd + "' failed: " + trim(out));
+  }
   return trim(out.substr(0, out.find(';')));
 }
 

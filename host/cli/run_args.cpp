@@ -468,7 +468,13 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   if (vm.count("manifest")) {
     ra.manifest = vm["manifest"].as<std::string>();
     // A task of an array is given the manifest, not the sweep: the manifest names its file.
-    if (!vm.count("config")) ra.config = read_manifest(ra.manifest).config;
+    if (!vm.count("config")) {
+      try {
+        ra.config = read_manifest(ra.manifest).config;
+      } catch (const std::runtime_error& e) {
+        throw po::error(e.what());  // an option's bad value, like any other here
+      }
+    }
   }
   if (vm.count("config")) ra.config = vm["config"].as<std::string>();
   if (!ra.config.empty()) {
