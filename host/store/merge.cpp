@@ -220,10 +220,10 @@ void merge_shard(sqlite3* db, const std::string& shard, const std::string& attac
     throw StoreError(shard +
                      ": its -wal holds commits: a task is writing it, or was killed (run "
                      "the shard again to recover it)");
-  Stmt(db, "ATTACH DATABASE ? AS shard")
-      .bind(1, file_uri(attach_path, exclusive ? "immutable=1" : "mode=ro"))
-      .run();
   try {
+    Stmt(db, "ATTACH DATABASE ? AS shard")
+        .bind(1, file_uri(attach_path, exclusive ? "immutable=1" : "mode=ro"))
+        .run();
     exec(db, "BEGIN IMMEDIATE");
     exec(db, "DELETE FROM temp.sweep_map; DELETE FROM temp.merge_plan");
     counts.sweeps += merge_sweeps(db, shard);
