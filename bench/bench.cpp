@@ -9,6 +9,7 @@
 #include "analysis/compare.hpp"
 #include "data/dataset.hpp"
 #include "plugins/registry.hpp"
+#include "store/merge.hpp"
 #include "store/store.hpp"
 #include "sweep/sweep.hpp"
 #include "sweep/trial.hpp"
@@ -401,13 +402,10 @@ std::vector<TrialResult> ingest_results(const std::vector<TrialConfig>& cfgs, in
   return results;
 }
 
-// Curve-row ingest: 500 trials x 400 evaluation points through the writer thread; the best of 3
-// databases.
-void run_ingest(Bench& b) {
-  PreparedData d;
-  d.data = load_dataset("iris");
-  d.split = make_split(d.data, 0);
-  const int trials = b.args.quick ? 100 : 500, points = 400;
+// Trials of cross-entropy and SGD on iris that differ only in their hash: what the ingest and
+// merge parts write, with ingest_results' synthetic curves.
+std::vector<TrialConfig> ingest_configs(Bench& b, const PreparedData& d, int trials,
+                                        const std::string& prefix) {
   std::vector<TrialConfig> cfgs;
   for (int i = 0; i < trials; ++i) {
     TrialConfig c;
@@ -417,9 +415,20 @@ void run_ingest(Bench& b) {
     c.optimizer = b.reg.require("sgd", LB_KIND_OPTIMIZER);
     c.loss_hp = c.loss->defaults(), c.optimizer_hp = c.optimizer->defaults();
     c.metric = "accuracy";
-    c.hash = "ingest-" + std::to_string(i);
+    c.hash = prefix + std::to_string(i);
     cfgs.push_back(c);
   }
+  return cfgs;
+}
+
+// Curve-row ingest: 500 trials x 400 evaluation points through the writer thread; the best of 3
+// databases.
+void run_ingest(Bench& b) {
+  PreparedData d;
+  d.data = load_dataset("iris");
+  d.split = make_split(d.data, 0);
+  const int trials = b.args.quick ? 100 : 500, points = 400;
+  const std::vector<TrialConfig> cfgs = ingest_configs(b, d, trials, "ingest-");
   Rng rng(7);
   std::vector<double> rates;
   for (int k = 0; k < (b.args.quick ? 1 : 3); ++k) {
@@ -450,6 +459,67 @@ double command_ms(const std::string& cmd, int reps) {
     ms.push_back((now_s() - t0) * 1e3);
   }
   return best(ms, false);
+}
+
+// lossbench merge: 4 shard databases of 125 trials x 400 curve rows (200,000 rows; --quick 40,000)
+// merged into a new database, best of 3, and merged again (nothing changes: the idempotent path);
+// then the fixed cost of an array task: `lossbench run --manifest --shard` of a shard whose trials
+// are all finished (start, plugins, data, manifest check, database, supervisor), against a bare
+// start.
+void run_merge(Bench& b) {
+  PreparedData d;
+  d.data = load_dataset("iris");
+  d.split = make_split(d.data, 0);
+  const int shards = 4, trials = b.args.quick ? 25 : 125, points = 400;
+  Rng rng(11);
+  std::vector<std::string> dbs;
+  for (int s = 0; s < shards; ++s) {
+    dbs.push_back(b.args.out + "/merge-shard-" + std::to_string(s) + ".db");
+    remove_db(dbs.back());
+    const auto cfgs = ingest_configs(b, d, trials, "shard" + std::to_string(s) + "-");
+    Store store(dbs.back());
+    const int64_t id = store.begin_sweep("merge shard " + std::to_string(s), cfgs.size(), 0);
+    store.add_pending(id, cfgs, true);
+    for (auto& r : ingest_results(cfgs, points, rng)) store.submit(std::move(r));
+    store.flush();
+    store.end_sweep(id);
+  }
+  const std::string into = b.args.out + "/merged.db";
+  const double rows = double(shards) * trials * points;
+  std::vector<double> rates, again;
+  for (int k = 0; k < (b.args.quick ? 1 : 3); ++k) {
+    remove_db(into);
+    double t0 = now_s();
+    merge_databases(dbs, into, {}, std::cerr);
+    rates.push_back(rows / (now_s() - t0));
+    t0 = now_s();
+    merge_databases(dbs, into, {}, std::cerr);
+    again.push_back((now_s() - t0) * 1e3);
+  }
+  const double rate = best(rates, true), again_ms = best(again, false);
+  std::cout << "\nmerge: " << fixed(rate, 0) << " curve rows/s (" << shards << " shards, "
+            << fixed(rows, 0) << " rows; best of " << rates.size() << "); merging them again "
+            << fixed(again_ms, 0) << " ms (nothing changes)\n";
+
+  const std::string exe = (executable_dir() / "lossbench").string();
+  const std::string dir = b.args.out + "/slurm";
+  std::ofstream(b.args.out + "/task.ini") << "datasets = iris\nlosses = cross_entropy\n"
+                                             "optimizers = sgd\nlr = 0.01, 0.1\nepochs = 2\n";
+  const std::string task = exe + " run --manifest " + dir + "/manifest.json --shard 0/2 --db " +
+                           dir + "/shard-0.db --threads 1 --quiet >/dev/null";
+  remove_db(dir + "/shard-0.db");
+  if (std::system((exe + " slurm --config " + b.args.out + "/task.ini --shards 2 --out " + dir +
+                   " >/dev/null && " + task)
+                      .c_str()) != 0)
+    throw std::runtime_error("the array task of the merge part failed");
+  const int reps = b.args.quick ? 5 : 20;
+  const double bare = command_ms(exe + " --version >/dev/null", reps);
+  const double overhead = command_ms(task, reps);
+  std::cout << "array task overhead (a finished shard, best of " << reps
+            << "): " << fixed(overhead, 1) << " ms, " << fixed(overhead / bare, 1)
+            << "x a bare start (lossbench --version " << fixed(bare, 1) << " ms)\n";
+  b.json << ",\"merge_rows_per_s\":" << rate << ",\"merge_again_ms\":" << again_ms
+         << ",\"array_task_overhead_ms\":" << overhead;
 }
 
 // Start-up of `lossbench plugins` (every built-in loaded, each file probed in a child unless the
@@ -622,7 +692,7 @@ int run(int argc, char** argv) {
   Bench b;
   if (!parse_args(argc, argv, b.args)) {
     std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch] [--only "
-                 "W1,W2,W3,W4,S1,ingest,startup,compare,torch] "
+                 "W1,W2,W3,W4,S1,ingest,merge,startup,compare,torch] "
                  "[--reps N]\n";
     return 2;
   }
@@ -636,6 +706,7 @@ int run(int argc, char** argv) {
   const std::vector<Figure> figures = run_workloads(b);
   if (b.args.wanted("S1")) run_s1(b);
   if (b.args.wanted("ingest")) run_ingest(b);
+  if (b.args.wanted("merge")) run_merge(b);
   if (b.args.wanted("startup")) run_startup(b);
   if (b.args.wanted("compare")) run_compare(b);
   if (b.args.torch && b.args.wanted("torch")) run_torch(b, figures);

@@ -3,14 +3,17 @@
 # Usage: scripts/install-deps.sh [--test|--dev]
 #   --test adds what the tests use beyond the build: Python 3 (formats, top_rank read csv and json
 #          with it) and Chromium, in which report_browser renders `lossbench report`'s page
-#   --dev  adds, to those, what the fuzzers, sanitizer builds and the format check use
+#   --dev  adds, to those, what the fuzzers, sanitizer builds and the format check use, and Slurm
+#          with munge for the `slurm` test's single-node cluster (scripts/slurm-local.sh)
 set -euo pipefail
 
 pkgs=(build-essential cmake libboost-dev libboost-program-options-dev libtbb-dev libeigen3-dev
       libsqlite3-dev sqlite3 catch2)
 case "${1:-}" in
   --test) pkgs+=(python3 chromium) ;;
-  --dev) pkgs+=(python3 chromium clang libclang-rt-14-dev clang-format) ;;
+  --dev)
+    pkgs+=(python3 chromium clang libclang-rt-14-dev clang-format slurmctld slurmd slurm-client
+           munge) ;;
   "") ;;
   *) echo "usage: scripts/install-deps.sh [--test|--dev]" >&2; exit 2 ;;
 esac

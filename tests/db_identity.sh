@@ -27,7 +27,7 @@ ln x.db z.db
 refused() {  # refused WHERE DB: a second run from folder WHERE on DB must be refused
   local err rc
   err=$(cd "$1" && "$lb" run "${quick[@]}" --db "$2" 2>&1 >/dev/null); rc=$?
-  [[ $rc -ne 0 && $err == *"is in use by another lossbench run (pid $pid)"* ]] ||
+  [[ $rc -ne 0 && $err == *"is in use by another lossbench run (pid $pid on host $(hostname))"* ]] ||
     { echo "FAIL: --db $2 (from $1) not refused: exit $rc: $err"; fail=1; }
 }
 refused . x.db
@@ -37,6 +37,15 @@ refused sub ../x.db
 refused . y.db
 refused sub ../y.db
 refused . z.db
+# The holder writes "host pid" to x.db.lock: a run on another node of a shared filesystem, which
+# /proc/locks does not show, is named from it.
+[[ $(cat x.db.lock) == "$(hostname) $pid" ]] || { echo "FAIL: x.db.lock: $(cat x.db.lock 2>&1)"; fail=1; }
+cp x.db.lock lock.saved
+echo "node17 4242" >x.db.lock
+err=$("$lb" run "${quick[@]}" --db x.db 2>&1 >/dev/null)
+[[ $err == *"in use by another lossbench run (pid 4242 on host node17)"* ]] ||
+  { echo "FAIL: the holder's host is not named: $err"; fail=1; }
+mv lock.saved x.db.lock
 [[ -e z.db-wal ]] && { echo "FAIL: the hard link got a WAL of its own"; fail=1; }
 [[ $(sqlite3 x.db "SELECT count(*) FROM trials") == 1 ]] || { echo "FAIL: a refused run added trials"; fail=1; }
 [[ $(sqlite3 x.db "SELECT count(*) FROM sweeps") == 1 ]] || { echo "FAIL: a refused run added a sweep"; fail=1; }

@@ -86,7 +86,7 @@ while kill -0 $pid 2>/dev/null; do
   # A second run on the same database is refused, naming the first.
   if [[ $reads == 3 ]]; then
     err=$("$lb" run "${sweep[@]}" --db "$work/r.db" 2>&1 >/dev/null); rc=$?
-    [[ $rc -ne 0 && $err == *"is in use by another lossbench run (pid $pid)"* ]] || { echo "FAIL: second run not refused: $rc $err"; fail=1; }
+    [[ $rc -ne 0 && $err == *"is in use by another lossbench run (pid $pid on host $(hostname))"* ]] || { echo "FAIL: second run not refused: $rc $err"; fail=1; }
   fi
 done
 wait $pid || { echo "FAIL: sweep with concurrent readers failed: $(cat "$work/r.err")"; fail=1; }

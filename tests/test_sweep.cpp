@@ -1,5 +1,6 @@
 // The sweep engine end to end: expansion, parallel determinism, resume, failures as outcomes,
 // and the documented example queries.
+#include "store/merge.hpp"
 #include "store/schema.sql.hpp"
 #include "store/store.hpp"
 #include "sweep/metrics.hpp"
@@ -514,4 +515,11 @@ TEST_CASE("a CSV's text class labels are stored with the sweep", "[sweep]") {
   REQUIRE(rows.size() == 2);
   CHECK(rows[0] == std::vector<std::string>{"0", "no"});
   CHECK(rows[1] == std::vector<std::string>{"1", "yes"});
+  // A merge carries them along with the trials.
+  const std::string merged = scratch_db("classes_merged");
+  std::ostringstream warn;
+  merge_databases({db}, merged, MergeOptions{}, warn);
+  CHECK(Store::query(merged,
+                     "SELECT group_concat(label) FROM (SELECT label FROM classes ORDER BY "
+                     "class)")[0][0] == "no,yes");
 }

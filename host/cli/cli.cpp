@@ -18,7 +18,12 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"run", "run a sweep: lossbench run --config sweeps/quick.ini (results into SQLite)",
        &cmd_run},
-      {"status", "summarize a running or finished sweep: lossbench status DB", &cmd_status},
+      {"status",
+       "summarize a running or finished sweep: lossbench status DB (or a slurm --out DIR)",
+       &cmd_status},
+      {"slurm", "a sweep as a Slurm job array: lossbench slurm --config F --shards N --out DIR",
+       &cmd_slurm},
+      {"merge", "join shard databases: lossbench merge A.db B.db ... --into M.db", &cmd_merge},
       {"top", "the leaderboard: each loss and optimizer tuned, with CIs and ties: lossbench top DB",
        &cmd_top},
       {"rank", "which loss (or optimizer) is best across datasets: lossbench rank DB --by loss",

@@ -1,5 +1,6 @@
 // `lossbench run`: options -> plan -> (supervised) sweep -> store, and the closing lines.
 #include "cli/commands.hpp"
+#include "cli/manifest.hpp"
 #include "cli/output.hpp"
 #include "cli/run_args.hpp"
 #include "isolation/supervisor.hpp"
@@ -14,6 +15,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -172,9 +174,12 @@ void print_plan(const Plan& plan, const RunArgs& ra) {
   std::cout << "sweep: ";
   for (size_t i = 0; i < plan.axes.size(); ++i)
     std::cout << (i ? " x " : "") << plan.axes[i].second << " " << plan.axes[i].first;
-  std::cout << "\n       = " << plan.trials.size() << " trials";
+  std::cout << "\n       = " << plan.unsharded << " trials";
   if (plan.skipped) std::cout << " (" << plan.skipped << " incompatible loss/task cells skipped)";
   std::cout << "\n";
+  if (ra.spec.shards > 1)
+    std::cout << "shard " << ra.spec.shard << "/" << ra.spec.shards << ": " << plan.trials.size()
+              << " of " << plan.unsharded << " trials\n";
   for (const auto& s : plan.skips)
     std::cout << "       skipped: " << s.loss << " on " << join(s.datasets, ", ") << " ("
               << s.reason << ")\n";
@@ -188,9 +193,13 @@ int run_supervised(const std::vector<std::string>& args, const RunArgs& ra, cons
   // Refuses a foreign or old database once, here; held open so that the worker's connection is
   // never the last one: a last close checkpoints and removes the WAL, and readers starting at
   // that moment would see the database locked.
-  Store hold(ra.spec.db);
+  auto hold = std::make_unique<Store>(ra.spec.db);
   // One sweeps row and one registration for the invocation, however often the worker restarts.
-  const Registration registered = register_sweep(plan, ra.spec, hold, ra.force, ra.retry);
+  const Registration registered = register_sweep(plan, ra.spec, *hold, ra.force, ra.retry);
+  // On a shared filesystem a connection locks the database exclusively (no -shm): the worker's
+  // could not open beside this one. There is no WAL file to remove under a reader either.
+  const bool shared = !shared_filesystem(ra.spec.db).empty();
+  if (shared) hold.reset();
   SupervisorOptions so;
   so.run_args = args;
   so.db = ra.spec.db;
@@ -199,7 +208,9 @@ int run_supervised(const std::vector<std::string>& args, const RunArgs& ra, cons
   so.max_memory = ra.max_memory;
   so.sweep_id = registered.sweep_id;
   SupervisorResult sr = supervise(so, std::cerr);
-  hold.end_sweep(registered.sweep_id);
+  if (shared) hold = std::make_unique<Store>(ra.spec.db);
+  hold->end_sweep(registered.sweep_id);
+  if (shared) hold.reset();  // before the closing lines read the database
   if (sr.crashed + sr.hung > 0)
     std::cout << "isolation: " << sr.crashed << " trial(s) crashed, " << sr.hung
               << " hung; worker restarted " << sr.restarts << " time(s); see the failures view\n";
@@ -220,14 +231,18 @@ int run_here(const std::vector<std::string>& args, const RunArgs& ra, const Plan
     for (std::string h; std::getline(in, h);)
       if (!h.empty()) opt.solo.insert(h);
   }
-  Store store(ra.spec.db);  // first: it refuses a foreign database and upgrades an old one
+  // First: it refuses a foreign database and upgrades an old one. Closed before the closing lines
+  // read the database: on a shared filesystem its connection locks it exclusively.
+  auto store = std::make_unique<Store>(ra.spec.db);
   opt.prior_ms_per_epoch = ms_per_epoch(ra.spec.db);
   install_interrupt_handlers();
   std::ostream null_out(nullptr);
   RunStats st;
   try {
-    st = run_sweep(plan, ra.spec, store, opt, ra.quiet ? null_out : std::cerr);
+    st = run_sweep(plan, ra.spec, *store, opt, ra.quiet ? null_out : std::cerr);
+    store.reset();
   } catch (const StoreError& e) {
+    store.reset();
     auto n = Store::query(ra.spec.db,
                           "SELECT count(*) FROM trials WHERE status NOT IN ('pending','running')");
     throw StoreError(std::string(e.what()) + "; stopped, " + n[0][0] +
@@ -260,12 +275,20 @@ int cmd_run(const std::vector<std::string>& args) {
     print_plan(plan, ra);
   }
   // A sweep of nothing is a mistake in it (the losses fit none of the datasets), not a success.
-  if (plan.trials.empty())
+  if (plan.unsharded == 0)
     throw std::invalid_argument(
         "the sweep has no trials: " +
         (plan.skips.empty() ? std::string("an axis is empty")
                             : "no loss fits the tasks of its datasets (see 'skipped' above; "
                               "'lossbench plugins' lists each loss's tasks)"));
+  if (!ra.manifest.empty() && !worker) {
+    const std::string differs =
+        manifest_difference(read_manifest(ra.manifest), manifest_of(plan, ra.spec, ra.config));
+    if (!differs.empty())
+      throw std::runtime_error("--manifest " + ra.manifest + ": " + differs +
+                               "; this node would compute other trial identities (use the same "
+                               "build and data, or write the manifest again)");
+  }
   if (ra.dry_run) {
     print_estimate(std::cout, plan, ra);
     return 0;

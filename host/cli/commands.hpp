@@ -15,6 +15,8 @@ struct Command {
 int cmd_plugins(const std::vector<std::string>& args);
 int cmd_check(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
+int cmd_merge(const std::vector<std::string>& args);
+int cmd_slurm(const std::vector<std::string>& args);
 int cmd_status(const std::vector<std::string>& args);
 int cmd_top(const std::vector<std::string>& args);
 int cmd_trace(const std::vector<std::string>& args);

@@ -2,6 +2,7 @@
 // line wins), checked, and turned into a SweepSpec plus the run's own settings.
 #include "cli/run_args.hpp"
 
+#include "cli/manifest.hpp"
 #include "cli/options.hpp"
 #include "sweep/metrics.hpp"
 #include "util/process.hpp"
@@ -180,6 +181,12 @@ struct RunOptionsDesc {
         "retry", po::value<std::string>(),
         "re-run finished trials of these statuses: crashed,timeout,failed (any)")(
         "quiet", "no progress line, and no leaderboard at the end: the summary line only")(
+        "shard", po::value<std::string>(),
+        "I/N: run only the trials whose config_hash (first 64 bits) mod N is I, for one task of "
+        "many (each into its own --db; lossbench merge joins them)")(
+        "manifest", po::value<std::string>(),
+        "DIR/manifest.json from lossbench slurm: its sweep, checked against this build (plugins, "
+        "datasets, host version) before training")(
         "plugin-dir", po::value<std::vector<std::string>>()->composing(),
         "also load plugins from DIR (repeatable)")(
         "no-isolation",
@@ -359,6 +366,18 @@ void set_run_options(const po::variables_map& vm, RunArgs& ra) {
   if (ra.spec.db.empty() || ra.spec.db == ":memory:" || ra.spec.db.rfind("file:", 0) == 0)
     throw po::error("option 'db': '" + ra.spec.db +
                     "' is not a file path; results must outlive the run");
+  if (vm.count("shard")) {
+    const std::string v = get("shard");
+    const auto slash = v.find('/');
+    const auto is_count = [](const std::string& x) {
+      return !x.empty() && x.size() <= 9 && std::all_of(x.begin(), x.end(), ::isdigit);
+    };
+    const std::string i = v.substr(0, slash),
+                      n = slash == std::string::npos ? "" : v.substr(slash + 1);
+    if (!is_count(i) || !is_count(n) || std::stoul(i) >= std::stoul(n))
+      throw po::error("option 'shard': '" + v + "' must be I/N with 0 <= I < N, e.g. 0/4");
+    ra.spec.shard = std::stoul(i), ra.spec.shards = std::stoul(n);
+  }
   ra.dry_run = vm.count("dry-run") > 0;
   ra.force = vm.count("force") > 0;
   ra.quiet = vm.count("quiet") > 0;
@@ -447,8 +466,19 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
            "(e.g. [optimizer.adam] beta2 = 0.99, 0.999) or --optimizer.adam.beta2 0.99,0.999.\n";
     return ra;
   }
-  if (vm.count("config")) {
-    ra.config = vm["config"].as<std::string>();
+  if (vm.count("manifest")) {
+    ra.manifest = vm["manifest"].as<std::string>();
+    // A task of an array is given the manifest, not the sweep: the manifest names its file.
+    if (!vm.count("config")) {
+      try {
+        ra.config = read_manifest(ra.manifest).config;
+      } catch (const std::runtime_error& e) {
+        throw po::error(e.what());  // an option's bad value, like any other here
+      }
+    }
+  }
+  if (vm.count("config")) ra.config = vm["config"].as<std::string>();
+  if (!ra.config.empty()) {
     merge_sweep_file(ra.config, d, vm, hp);
   }
   po::notify(vm);

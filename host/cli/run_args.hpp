@@ -14,6 +14,7 @@ struct RunArgs {
   std::vector<std::string> plugin_dirs;
   bool dry_run = false, force = false, quiet = false, isolation = true;
   std::string config;
+  std::string manifest;   // --manifest: checked against this build before training
   int worker_fd = -1;     // set in the worker process the supervisor starts
   std::string solo_file;  // crash suspects to run alone first
   uint64_t max_memory = 0;

@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include "store/schema.sql.hpp"
+#include "store/sqlite.hpp"
 #include "sweep/metrics.hpp"
 #include "util/process.hpp"
 #include "util/sha256.hpp"
@@ -13,10 +14,12 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -28,93 +31,15 @@ namespace lossbench {
 
 namespace {
 
-// SQLite's message, with the operating system's reason when there is one ("disk I/O error (File
-// too large)" says more than the first half alone).
-std::string db_error(sqlite3* db) {
-  std::string msg = sqlite3_errmsg(db);
-  if (int e = sqlite3_system_errno(db)) msg += std::string(" (") + std::strerror(e) + ")";
-  return msg;
-}
-
-// A prepared statement with positional binding; finalized on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
-      throw StoreError(std::string("cannot prepare statement: ") + sqlite3_errmsg(db));
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  // Without a copy, for the curve rows' long strings: v must live until the next run().
-  Stmt& bind_static(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.c_str(), int(v.size()), SQLITE_STATIC);
-    return *this;
-  }
-  Stmt& bind(int i, const char* v) {
-    sqlite3_bind_text(s_, i, v, -1, SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, double v) {
-    if (std::isfinite(v))
-      sqlite3_bind_double(s_, i, v);
-    else
-      sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& bind_null(int i) {
-    sqlite3_bind_null(s_, i);
-    return *this;
-  }
-  bool step() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc != SQLITE_DONE) throw StoreError(db_error(db_));
-    return false;
-  }
-  void run() {
-    step();
-    reset();
-  }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  std::string text(int col) {
-    auto p = sqlite3_column_text(s_, col);
-    return p ? reinterpret_cast<const char*>(p) : "";
-  }
-  int64_t integer(int col) { return sqlite3_column_int64(s_, col); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
-
-std::string machine_description() {
+std::string host_name() {
   char host[256] = "unknown";
   gethostname(host, sizeof host - 1);
-  return std::string(host) + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores, " +
-         instruction_set();
+  return host;
 }
 
-// The one way lossbench opens a database: the store's writer connection and the short-lived
-// ones of readers and the supervisor.
-Connection open_connection(const std::string& path, int flags) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
-  Connection db(raw);
-  if (rc != SQLITE_OK)
-    throw StoreError(path +
-                     ": cannot open database: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
-  sqlite3_busy_timeout(raw, 10000);
-  return db;
+std::string machine_description() {
+  return host_name() + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores, " +
+         instruction_set();
 }
 
 // Into a reused string: one curve row after another, no allocation once it has grown.
@@ -133,6 +58,73 @@ void norms_json(const std::vector<double>& v, std::string& s) {
 }  // namespace
 
 void SqliteCloser::operator()(sqlite3* db) const { sqlite3_close(db); }
+
+// SQLite's message, with the operating system's reason when there is one ("disk I/O error (File
+// too large)" says more than the first half alone).
+std::string db_error(sqlite3* db) {
+  std::string msg = sqlite3_errmsg(db);
+  if (int e = sqlite3_system_errno(db)) msg += std::string(" (") + std::strerror(e) + ")";
+  return msg;
+}
+
+std::string shared_filesystem(const std::string& db_path) {
+  if (const char* e = std::getenv("LOSSBENCH_SHARED_FS"); e && *e && std::string(e) != "0")
+    return "LOSSBENCH_SHARED_FS";
+  // The folder: the database itself may not exist yet.
+  std::error_code ec;
+  const auto dir = std::filesystem::absolute(db_path, ec).parent_path();
+  struct statfs st {};
+  if (ec || statfs(dir.c_str(), &st) != 0) return "";
+  switch (static_cast<unsigned long>(st.f_type)) {
+    case 0x6969:
+      return "NFS";
+    case 0x517B:
+    case 0xFF534D42:
+    case 0xFE534D42:
+      return "CIFS";
+    case 0x0BD00BD0:
+      return "Lustre";
+    case 0x47504653:
+      return "GPFS";
+    case 0x19830326:
+      return "BeeGFS";
+    default:
+      return "";
+  }
+}
+
+// The one way lossbench opens a database: the store's writer connection and the short-lived
+// ones of readers and the supervisor.
+Connection open_connection(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Connection db(raw);
+  if (rc != SQLITE_OK)
+    throw StoreError(path +
+                     ": cannot open database: " + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  sqlite3_busy_timeout(raw, 10000);
+  // WAL's index is shared memory (the -shm file, mmapped), which a network filesystem does not
+  // share between hosts. In exclusive locking mode, set before the first access, SQLite keeps the
+  // index in the process's heap and never creates -shm; the price is one connection at a time.
+  const bool uri = path.rfind("file:", 0) == 0 || path == ":memory:";
+  if (!uri && !shared_filesystem(path).empty())
+    sqlite3_exec(raw, "PRAGMA locking_mode=EXCLUSIVE", nullptr, nullptr, nullptr);
+  return db;
+}
+
+std::string file_uri(const std::string& path, const std::string& query) {
+  std::string uri = "file://";
+  for (char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", unsigned(static_cast<unsigned char>(c)));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?" + query;
+}
 
 std::string now_utc() {
   char buf[32];
@@ -638,12 +630,23 @@ std::string flock_holder(int fd) {
 RunLock::RunLock(const std::string& db_path) {
   fd_ = ::open(db_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw StoreError(db_path + ": cannot open database: " + std::strerror(errno));
+  // Who holds the lock, beside the database under its one real name: /proc/locks knows only
+  // this machine's processes, and on a shared filesystem the holder may be another node's task.
+  std::error_code ec;
+  const auto canonical = std::filesystem::canonical(db_path, ec);
+  const std::string holder_file = ec ? "" : canonical.string() + ".lock";
   if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const std::string pid = flock_holder(fd_);
+    std::string who;
+    if (std::ifstream in(holder_file); in && std::getline(in, who) && !who.empty()) {
+      const auto space = who.find(' ');
+      who = "pid " + who.substr(space + 1) + " on host " + who.substr(0, space);
+    } else {
+      const std::string pid = flock_holder(fd_);
+      who = "pid " + (pid.empty() ? std::string("unknown") : pid) + " on host " + host_name();
+    }
     ::close(fd_);  // no SQLite connection is open yet: closing drops no POSIX lock of ours
     fd_ = -1;
-    throw StoreError(db_path + " is in use by another lossbench run (pid " +
-                     (pid.empty() ? "unknown" : pid) +
+    throw StoreError(db_path + " is in use by another lossbench run (" + who +
                      "); wait for it to finish or use another --db");
   }
   // SQLite keeps the WAL beside the name it was given: through a second hard link a run would
@@ -657,11 +660,17 @@ RunLock::RunLock(const std::string& db_path) {
         " hard links, and SQLite's journal beside each name would lose the other's trials;"
         " remove the other links (or copy the file) and use one name");
   }
+  if (!holder_file.empty()) {
+    std::ofstream out(holder_file, std::ios::trunc);
+    out << host_name() << " " << getpid() << "\n";
+    if (out.good()) holder_file_ = holder_file;  // a folder we may not write: pid alone, then
+  }
 }
 
 // Closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's
 // included: the lock must outlive every Store and query connection of its process.
 RunLock::~RunLock() {
+  if (!holder_file_.empty()) ::unlink(holder_file_.c_str());
   if (fd_ >= 0) ::close(fd_);
 }
 
@@ -690,21 +699,15 @@ int run_query(sqlite3* db, const std::string& sql, std::vector<std::vector<CellT
   return rc == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(db) & 0xff;
 }
 
-// file:///abs/path?immutable=1, with the characters a URI gives meaning to escaped.
-std::string immutable_uri(const std::string& path) {
-  std::string uri = "file://";
-  for (char c : std::filesystem::absolute(path).string()) {
-    if (c == '%' || c == '?' || c == '#') {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", unsigned(static_cast<unsigned char>(c)));
-      uri += hex;
-    } else {
-      uri += c;
-    }
-  }
-  return uri + "?immutable=1";
+}  // namespace
+
+bool has_wal_commits(const std::string& path) {
+  std::error_code ec;
+  const auto wal = std::filesystem::file_size(path + "-wal", ec);
+  return !ec && wal > 0;
 }
 
+namespace {
 // The one way a reader opens a database (Store::query, Store::table): read-only, and as immutable
 // where it cannot be read otherwise.
 template <class CellT, class Read>
@@ -712,17 +715,25 @@ std::vector<std::vector<CellT>> read_only_query(const std::string& path, const s
                                                 std::vector<std::string>* columns, Read read) {
   std::vector<std::vector<CellT>> rows;
   std::string err;
-  int rc =
-      run_query(open_connection(path, SQLITE_OPEN_READONLY).get(), sql, rows, columns, err, read);
+  // On a shared filesystem a read-only connection cannot keep WAL's index in its heap (SQLite
+  // says "disk I/O error"), and every writer locks the file exclusively: a database with
+  // commits in its -wal is being written (or its run was killed), one without is whole in its
+  // file.
+  const std::string shared = shared_filesystem(path);
+  if (!shared.empty() && has_wal_commits(path))
+    throw StoreError(path + ": cannot read: it is on a shared filesystem (" + shared +
+                     "), where a run locks its database until it ends; read it then (a killed "
+                     "run's database is recovered by the next run of it)");
+  int rc = shared.empty() ? run_query(open_connection(path, SQLITE_OPEN_READONLY).get(), sql, rows,
+                                      columns, err, read)
+                          : SQLITE_CANTOPEN;
   // A WAL database needs its -shm file, which a reader cannot create on a read-only mount or in a
   // folder it may not write. No writer can be running there either (it would need the same
   // files), so the file alone is the whole database: read it as immutable. Not when a -wal holds
   // commits the file lacks (a killed run's, or a live run this reader may not join): those would
   // be silently missing.
   if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
-    std::error_code ec;
-    const auto wal = std::filesystem::file_size(path + "-wal", ec);
-    if (!ec && wal > 0)
+    if (has_wal_commits(path))
       throw StoreError(path +
                        ": cannot read: its -wal holds commits not yet in the file, and this "
                        "reader cannot create " +
@@ -730,8 +741,9 @@ std::vector<std::vector<CellT>> read_only_query(const std::string& path, const s
                        "); read it where it is writable, or copy it with its -wal");
     rows.clear();
     rc = run_query(
-        open_connection(immutable_uri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI).get(), sql,
-        rows, columns, err, read);
+        open_connection(file_uri(path, "immutable=1"), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+            .get(),
+        sql, rows, columns, err, read);
   }
   if (rc != SQLITE_OK) throw StoreError(path + ": " + err);
   return rows;
@@ -767,7 +779,17 @@ Table Store::table(const std::string& path, const std::string& sql) {
   return t;
 }
 
-void Store::upgrade_for_reading(const std::string& path) {
+std::vector<std::pair<std::string, std::string>> Store::json_members(const std::string& text,
+                                                                     const std::string& at) {
+  Connection db = open_connection(":memory:", SQLITE_OPEN_READWRITE);
+  Stmt s(db.get(), "SELECT key, value FROM json_each(?, ?)");
+  s.bind(1, text).bind(2, at);
+  std::vector<std::pair<std::string, std::string>> members;
+  while (s.step()) members.emplace_back(s.text(0), s.text(1));
+  return members;
+}
+
+int Store::file_schema_version(const std::string& path) {
   std::vector<std::vector<std::string>> v;
   try {
     v = query(path, "SELECT value FROM meta WHERE key = 'schema_version'");
@@ -775,18 +797,23 @@ void Store::upgrade_for_reading(const std::string& path) {
     throw StoreError(path + ": not a lossbench results database (" + e.what() + ")");
   }
   double version = kSchemaVersion;
-  if (!v.empty() && !parse_double(v[0][0], version))
+  if (!v.empty() && (!parse_double(v[0][0], version) || version != std::floor(version)))
     throw StoreError(path + ": database has schema version '" + v[0][0] + "'");
-  if (version == kSchemaVersion) return;
   if (version > kSchemaVersion)
     throw StoreError(path + ": database has schema version " + v[0][0] + ", newer than this " +
                      "lossbench's " + std::to_string(kSchemaVersion) + "; use a newer lossbench");
+  return int(version);
+}
+
+void Store::upgrade_for_reading(const std::string& path) {
+  const int version = file_schema_version(path);
+  if (version == kSchemaVersion) return;
   try {
     RunLock lock(path);  // never under a running sweep of an older lossbench
     Store upgraded(path);
   } catch (const StoreError& e) {
-    throw StoreError(path + ": written by an older lossbench (schema version " + v[0][0] +
-                     "), and upgrading it failed: " + e.what());
+    throw StoreError(path + ": written by an older lossbench (schema version " +
+                     std::to_string(version) + "), and upgrading it failed: " + e.what());
   }
 }
 

@@ -75,6 +75,9 @@ class Store final : public ResultSink {
   // upgraded in place first, as a run would (it then reads the same in every view); one that
   // cannot be written, or that a run of an older lossbench holds, is refused naming why.
   static void upgrade_for_reading(const std::string& path);
+  // The schema version of a database file, read-only; refuses, naming the path, a file that is
+  // not a lossbench database, a version that is no whole number, and one newer than this build's.
+  static int file_schema_version(const std::string& path);
   // For the status/top commands and tests: runs a query and returns rows of text cells.
   static std::vector<std::vector<std::string>> query(const std::string& path,
                                                      const std::string& sql,
@@ -82,6 +85,10 @@ class Store final : public ResultSink {
   // The same query with typed cells (by sqlite3_column_type: NULL, integer, real, text; a blob as
   // text), for the commands' --format csv|json. Opens the database as query does.
   static Table table(const std::string& path, const std::string& sql);
+  // The members of the JSON object at `at` ("$", "$.plugins") in text, as (key, value) with a
+  // nested value as its JSON text, read by SQLite's json_each. Throws on malformed JSON.
+  static std::vector<std::pair<std::string, std::string>> json_members(const std::string& text,
+                                                                       const std::string& at);
 
  private:
   void exec(const std::string& sql);
@@ -110,9 +117,15 @@ class Store final : public ResultSink {
 
 std::string now_utc();
 
+// The kind of network filesystem ("NFS", "Lustre", "GPFS", "CIFS", "BeeGFS") that holds the
+// database's folder, by statfs; "" for a local one. LOSSBENCH_SHARED_FS=1 says so for any folder
+// (a network filesystem statfs does not name, a FUSE mount). There every connection locks the
+// database exclusively, so a run closes each before the next one opens.
+std::string shared_filesystem(const std::string& db_path);
+
 // One `lossbench run` per database at a time: an advisory lock on the database file itself. A
-// second run is refused with the other process named, however it spells the path; the lock dies
-// with its process.
+// second run is refused with the other process and its host named (from DB.lock, which the
+// holder writes), however it spells the path; the lock dies with its process.
 class RunLock {
  public:
   explicit RunLock(const std::string& db_path);
@@ -122,6 +135,7 @@ class RunLock {
 
  private:
   int fd_ = -1;
+  std::string holder_file_;  // DB.lock: "host pid" of the holder, removed when it lets go
 };
 
 }  // namespace lossbench

@@ -231,7 +231,22 @@ Plan expand(const SweepSpec& spec, const Registry& registry) {
       }
   }
   drop_repeats(plan);
+  plan.unsharded = plan.trials.size();
+  for (const auto& t : plan.trials)
+    plan.plugins.push_back(t.loss), plan.plugins.push_back(t.optimizer);
+  std::sort(plan.plugins.begin(), plan.plugins.end());
+  plan.plugins.erase(std::unique(plan.plugins.begin(), plan.plugins.end()), plan.plugins.end());
+  if (spec.shards > 1)
+    plan.trials.erase(std::remove_if(plan.trials.begin(), plan.trials.end(),
+                                     [&](const TrialConfig& t) {
+                                       return shard_of(t.hash, spec.shards) != spec.shard;
+                                     }),
+                      plan.trials.end());
   return plan;
+}
+
+uint64_t shard_of(const std::string& config_hash, uint64_t n) {
+  return std::stoull(config_hash.substr(0, 16), nullptr, 16) % n;
 }
 
 void install_interrupt_handlers() { on_stop_signals(on_interrupt); }
@@ -249,12 +264,14 @@ void notify(int fd, char what, const std::string& hash) {
 Registration register_sweep(const Plan& plan, const SweepSpec& spec, ResultSink& store, bool force,
                             const std::set<std::string>& retry) {
   Registration reg;
-  reg.sweep_id = store.begin_sweep(spec.text(), plan.trials.size(), plan.skipped);
-  std::vector<std::shared_ptr<const Plugin>> used;
-  for (const auto& t : plan.trials) used.push_back(t.loss), used.push_back(t.optimizer);
-  std::sort(used.begin(), used.end());
-  used.erase(std::unique(used.begin(), used.end()), used.end());
-  store.record_plugins(used);
+  // The shard is recorded with the sweep (merged shards keep every sweeps row), not in text():
+  // the manifest compares the shards' specs, which differ only there.
+  reg.sweep_id =
+      store.begin_sweep(spec.text() + (spec.shards > 1 ? "\nshard=" + std::to_string(spec.shard) +
+                                                             "/" + std::to_string(spec.shards)
+                                                       : ""),
+                        plan.trials.size(), plan.skipped);
+  store.record_plugins(plan.plugins);
   store.record_classes(plan.data);
   reg.finished = store.add_pending(reg.sweep_id, plan.trials, force, retry);
   return reg;

@@ -62,10 +62,16 @@ struct SweepSpec {
   double time_budget_s = 0, divergence_factor = 1e3, target = NAN;
   std::string metric;  // empty: rmse for regression, accuracy for classification
   std::string db;
+  // --shard I/N: this invocation runs the trials whose config_hash falls in shard I of N.
+  uint64_t shard = 0, shards = 1;
   // "loss.huber" -> {"delta" -> [0.5, 1]}: hyperparameter axes, per plugin.
   std::map<std::string, std::map<std::string, std::vector<double>>> hyperparams;
-  std::string text() const;  // canonical, stored with the sweep
+  std::string text() const;  // canonical, stored with the sweep (without the shard)
 };
+
+// The shard of a trial among n: the first 64 bits of its config_hash, mod n. A trial's shard
+// depends on its identity alone, so it stays put when the matrix grows.
+uint64_t shard_of(const std::string& config_hash, uint64_t n);
 
 struct Plan {
   std::vector<std::unique_ptr<PreparedData>> data;
@@ -77,7 +83,10 @@ struct Plan {
     std::vector<std::string> datasets;
   };
   std::vector<Skip> skips;
-  size_t repeated = 0;  // cells that were another cell's configuration spelled differently
+  size_t repeated = 0;   // cells that were another cell's configuration spelled differently
+  size_t unsharded = 0;  // trials of the whole sweep; `trials` holds this shard's
+  // The plugins the whole sweep's trials use (every shard's, not only this one's).
+  std::vector<std::shared_ptr<const Plugin>> plugins;
   std::vector<std::pair<std::string, size_t>> axes;
 };
 
