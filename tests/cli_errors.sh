@@ -13,7 +13,18 @@ expect() {  # expect EXIT_CODE PATTERN -- ARGS...
 }
 expect 2 "unknown command 'plugns' (did you mean 'plugins'?)" -- plugns
 expect 2 "unknown option '--plugin-dri' (did you mean '--plugin-dir'?)" -- plugins --plugin-dri x
-expect 1 "unknown loss 'hubber' (did you mean 'huber'?)" -- check hubber
+expect 1 "unknown plugin 'hubber' (did you mean 'huber'?)" -- check hubber
+expect 1 "unknown plugin 'adma' (did you mean 'adam'" -- check adma
+# Resuming a sweep whose plugin is not on the search path names the file its trials used.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+r=(run --datasets diabetes --losses fixture_half_mse --optimizers sgd --epochs 1 --db "$work/r.db" --quiet)
+"$lb" "${r[@]}" --plugin-dir "$fixtures" >/dev/null 2>&1 || { echo "FAIL: a sweep of a fixture loss"; fail=1; }
+expect 1 "unknown loss 'fixture_half_mse': the trials in $work/r.db used $fixtures" -- "${r[@]}"
+err=$("$lb" "${r[@]}" 2>&1 >/dev/null)
+grep -q "pass --plugin-dir $fixtures" <<<"$err" || { echo "FAIL: no --plugin-dir advice: $err"; fail=1; }
+[[ $("$lb" help run | head -1) == "lossbench run [--config FILE] [options]:" ]] ||
+  { echo "FAIL: 'lossbench help run' is not run's help"; fail=1; }
 expect 1 "no_entry.so: no entry symbol" -- check "$fixtures/no_entry.so"
 # A broken file in a plugin folder is listed, and `plugins` exits non-zero.
 out=$("$lb" plugins --plugin-dir "$fixtures" 2>/dev/null); rc=$?

@@ -13,7 +13,7 @@ unset LOSSBENCH_PLUGIN_PATH LOSSBENCH_DATA_DIR
 cmake --install "$build" --prefix "$work/first" >/dev/null || { echo "FAIL: cmake --install"; exit 1; }
 for f in bin/lossbench lib/lossbench/plugins/mse.so lib/lossbench/plugins/adam.so share/lossbench/datasets/iris.csv \
   share/lossbench/datasets/SOURCES.md share/lossbench/sweeps/quick.ini include/lossbench/sdk.hpp \
-  lib/cmake/lossbench_sdk/lossbench_sdkConfig.cmake; do
+  lib/cmake/lossbench_sdk/lossbench_sdkConfig.cmake share/bash-completion/completions/lossbench; do
   [[ -f $work/first/$f ]] || bad "not installed: $f"
 done
 mv "$work/first" "$work/moved"

@@ -150,9 +150,10 @@ int cmd_dataset(const std::vector<std::string>& args) {
       std::cout << "\n";
     } else {
       const double m = d.y.mean(), sd = std::sqrt((d.y.array() - m).square().mean());
-      std::cout << "  target: mean " << format_double(m) << ", sd " << format_double(sd) << ", min "
-                << format_double(d.y.minCoeff()) << ", max " << format_double(d.y.maxCoeff())
-                << "\n";
+      std::ostringstream stats;  // 4 significant digits, as the feature table below
+      stats << std::setprecision(4) << "  target: mean " << m << ", sd " << sd << ", min "
+            << d.y.minCoeff() << ", max " << d.y.maxCoeff() << "\n";
+      std::cout << stats.str();
       if (d.standardize_target) {
         std::ostringstream how;
         how << std::setprecision(4) << "  losses see (target - " << s.y_mean << ") / " << s.y_std

@@ -15,14 +15,19 @@ namespace po = boost::program_options;
 
 namespace {
 
+// Text padded to a column, with at least one space after it when it is wider.
+std::string column(const std::string& text, size_t width) {
+  return text + std::string(text.size() < width ? width - text.size() : 1, ' ');
+}
+
 void print_plugin(std::ostream& out, const Plugin& p) {
-  out << "  " << std::left << std::setw(16) << p.name << std::setw(28)
-      << (p.is_loss() ? tasks_string(p.tasks) : std::string("-")) << p.description << "\n";
+  out << "  " << column(p.name, 16)
+      << column(p.is_loss() ? tasks_string(p.tasks) : std::string("-"), 28) << p.description
+      << "\n";
   for (const auto& h : p.hyperparams)
-    out << "      " << std::left << std::setw(22)
-        << (h.name + " = " + format_double(h.default_value)) << std::setw(26)
-        << ("[" + format_double(h.min_value) + ", " + format_double(h.max_value) + "]") << h.doc
-        << "\n";
+    out << "      " << column(h.name + " = " + format_double(h.default_value), 22)
+        << column("[" + format_double(h.min_value) + ", " + format_double(h.max_value) + "]", 26)
+        << h.doc << "\n";
   out << "      file " << p.path << "  sha256 " << p.sha256.substr(0, 16) << "  ABI " << p.abi_major
       << "." << p.abi_minor << "\n";
 }
@@ -160,7 +165,19 @@ int cmd_check(const std::vector<std::string>& args) {
     } else {
       Registry reg = load_plugins(dirs);
       auto p = reg.find(t);
-      todo.push_back(p ? p : reg.require(t, LB_KIND_LOSS));
+      if (!p) {  // check takes losses and optimizers: suggest among both
+        try {
+          reg.require(t, LB_KIND_LOSS);  // says so when two files provide the name
+        } catch (const PluginError& e) {
+          if (std::string(e.what()).find("provided by both") != std::string::npos) throw;
+        }
+        std::vector<std::string> names = reg.names(LB_KIND_LOSS),
+                                 more = reg.names(LB_KIND_OPTIMIZER);
+        names.insert(names.end(), more.begin(), more.end());
+        throw std::invalid_argument("unknown plugin '" + t + "'" + did_you_mean(t, names) +
+                                    "; 'lossbench plugins' lists the losses and optimizers");
+      }
+      todo.push_back(p);
     }
     for (const auto& p : todo) {
       auto r = check_plugin(p);

@@ -1,4 +1,5 @@
 // `lossbench run`: options -> plan -> (supervised) sweep -> store, and the closing lines.
+#include "analysis/compare.hpp"
 #include "cli/commands.hpp"
 #include "cli/manifest.hpp"
 #include "cli/output.hpp"
@@ -84,9 +85,9 @@ void print_estimate(std::ostream& out, const Plan& plan, const RunArgs& ra) {
   const int cores = std::max(1, int(std::thread::hardware_concurrency()));
   const int threads = std::min(spec.threads > 0 ? spec.threads : cores, cores);
   out << "estimate: " << std::fixed << std::setprecision(0) << ms / 1e3 / threads << " s on "
-      << threads << " threads for " << known << " of the " << to_run << " trials to run ("
-      << plan.trials.size() - to_run << " already finished), from " << basis
-      << " finished trials of the same dataset and model in " << spec.db << "\n";
+      << threads << (threads == 1 ? " thread for " : " threads for ") << known << " of the "
+      << to_run << " trials to run (" << plan.trials.size() - to_run << " already finished), from "
+      << basis << " finished trials of the same dataset and model in " << spec.db << "\n";
 }
 
 // What one invocation did, for its closing line.
@@ -259,6 +260,34 @@ int run_here(const std::vector<std::string>& args, const RunArgs& ra, const Plan
 
 }  // namespace
 
+namespace {
+
+// A resumed sweep whose plugin is not on the search path: the database knows which file its
+// trials used, so say that and how to load it, rather than only that the name is unknown.
+void refuse_missing_plugins(const SweepSpec& spec, const Registry& reg) {
+  std::error_code ec;
+  if (!std::filesystem::exists(spec.db, ec)) return;
+  for (const auto* names : {&spec.losses, &spec.optimizers})
+    for (const auto& name : *names) {
+      if (name == "auto" || reg.find(name)) continue;
+      std::vector<std::vector<std::string>> used;
+      try {
+        used = Store::query(spec.db, "SELECT kind, path, sha256 FROM plugins WHERE name = " +
+                                         sql_quoted(name) + " ORDER BY id DESC LIMIT 1");
+      } catch (const StoreError&) {
+        return;  // not a database we can read: expand and the store say what is wrong
+      }
+      if (used.empty()) continue;
+      const std::filesystem::path path(used[0][1]);
+      throw PluginError("unknown " + used[0][0] + " '" + name + "': the trials in " + spec.db +
+                        " used " + path.string() + " (sha256 " + used[0][2].substr(0, 16) +
+                        "), which is not on the plugin search path; pass --plugin-dir " +
+                        path.parent_path().string() + " (or add it to LOSSBENCH_PLUGIN_PATH)");
+    }
+}
+
+}  // namespace
+
 int cmd_run(const std::vector<std::string>& args) {
   bool help = false;
   RunArgs ra = parse_run(args, help);
@@ -267,6 +296,7 @@ int cmd_run(const std::vector<std::string>& args) {
   // The process that trains is capped: the worker, or this one with --no-isolation.
   if (worker || !ra.isolation) apply_memory_cap(ra.max_memory);
   Registry reg = load_plugins(ra.plugin_dirs);
+  refuse_missing_plugins(ra.spec, reg);
   Plan plan = expand(ra.spec, reg);
   if (!worker) {
     // The sweep needs none of them (expand would have said), but a file that did not load is

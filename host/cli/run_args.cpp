@@ -460,8 +460,11 @@ RunArgs parse_run(const std::vector<std::string>& args, bool& help) {
   store_command_line(take_hyperparam_args(args, hp_cli, d.visible), d.all, d.visible, {}, vm);
   help = vm.count("help") > 0;
   if (help) {
+    std::ostringstream text;
+    text << d.visible;
+    // Boost starts a description of groups with the blank line that separates them.
     std::cout
-        << d.visible
+        << text.str().substr(text.str().find_first_not_of('\n'))
         << "\nHyperparameter axes: [loss.NAME] / [optimizer.NAME] sections in the INI file\n"
            "(e.g. [optimizer.adam] beta2 = 0.99, 0.999) or --optimizer.adam.beta2 0.99,0.999.\n";
     return ra;

@@ -69,7 +69,9 @@ typedef struct lb_plugin {
    * largest batch evaluate will be given; cols the number of output columns. */
   int (*loss_create)(const double* hp, size_t n_hp, uint32_t task, size_t max_rows, size_t cols,
                      lb_handle* out, char* err, size_t err_cap);
-  /* Writes the batch loss (a mean over rows, as PyTorch's reduction='mean') to *value and, when
+  /* Writes the batch loss (averaged as PyTorch's reduction='mean': over the rows x cols elements
+   * of an elementwise loss, over the rows of a per-row loss such as cross-entropy; a regression
+   * target has one column, so both are a mean over rows there) to *value and, when
    * grad is not NULL, d value / d pred (rows x cols) to grad. rows <= max_rows. Must not
    * allocate. target is rows x cols (regression) or rows x 1 (binary, multiclass). */
   int (*loss_evaluate)(lb_handle h, const double* pred, const double* target, size_t rows,
