@@ -165,7 +165,7 @@ Dataset load_dataset(const std::string& spec_in) {
   // Options every kind of spec takes, peeled off before its own are checked.
   std::string base = spec;
   auto q = query(base);
-  d.standardize_target = flag(q, "standardize_target", spec);
+  const bool standardize_target = flag(q, "standardize_target", spec);
   bool corrupt_all = false;
   if (auto it = q.find("corrupt"); it != q.end()) {
     if (it->second != "all" && it->second != "train")
@@ -182,22 +182,17 @@ Dataset load_dataset(const std::string& spec_in) {
         q, {"target", "task", "header", "sep", "na", "drop", "max_categories", "val", "test"},
         spec);
     const CsvOptions o = csv_options(q, spec);
-    const bool std_target = d.standardize_target;
     d = read_csv(path, o);
-    d.standardize_target = std_target;
     attach_user_rows(d, q, "csv", o);
   } else if (is_libsvm) {
     std::string path = base.substr(7);
     reject_unknown(q, {"task", "val", "test"}, spec);
     CsvOptions o;
     o.task = q.count("task") ? q["task"] : "";
-    const bool std_target = d.standardize_target;
     d = read_libsvm(path, o.task);
-    d.standardize_target = std_target;
     attach_user_rows(d, q, "libsvm", o);
   } else {
     reject_unknown(q, {}, spec);
-    const bool std_target = d.standardize_target;
     if (base.find('(') != std::string::npos) {
       d = generate(base);
     } else {
@@ -215,8 +210,8 @@ Dataset load_dataset(const std::string& spec_in) {
         d = read_csv(data_dir() + "/" + base + ".csv", CsvOptions{});
       }
     }
-    d.standardize_target = std_target;
   }
+  d.standardize_target = standardize_target;
   if (corrupt_all) {
     if (!d.y_clean.size())
       throw DataError("dataset '" + spec +
