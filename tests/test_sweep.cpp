@@ -470,6 +470,7 @@ TEST_CASE("a schema-3 database (no split columns) is upgraded and resumes withou
   drop +=
       "ALTER TABLE trials DROP COLUMN split; ALTER TABLE trials DROP COLUMN split_seed;"
       "ALTER TABLE trials DROP COLUMN test_baseline;"
+      "CREATE VIEW mine AS SELECT count(*) AS n FROM trials;"  // the user's own view
       "UPDATE meta SET value = '3' WHERE key = 'schema_version'";
   REQUIRE(sqlite3_exec(raw, drop.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(raw);
@@ -482,6 +483,7 @@ TEST_CASE("a schema-3 database (no split columns) is upgraded and resumes withou
                      "SELECT count(*) FROM trials WHERE split = '0.6,0.2,0.2' AND "
                      "split_seed = 0")[0][0] == std::to_string(first.total));
   CHECK(Store::query(db, "SELECT count(*) FROM leaderboard")[0][0] != "0");
+  CHECK(Store::query(db, "SELECT n FROM mine")[0][0] == std::to_string(first.total));  // kept
 
   // A second split seed is a replicate: the same configurations, twice the seeds.
   spec.split_seeds = {0, 1};

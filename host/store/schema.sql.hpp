@@ -5,6 +5,7 @@
 #include "util/strings.hpp"
 
 #include <string>
+#include <vector>
 
 namespace lossbench {
 // 2: per-metric curve columns; 3: configurations (config_id); 4: split fractions and split seed,
@@ -372,5 +373,17 @@ inline std::string schema_sql() {
   s = replace_all(s, "@PROBLEM_EXPR@", key_expr(kProblemKey));
   s = replace_all(s, "@PROBLEM@", kProblemKey);
   return replace_all(s, "@TUNING_ORDER@", kTuningOrder);
+}
+
+// The names of the views schema_sql() creates: what an upgrade drops so that they are made anew,
+// and no more (a view of the user's own in the database stays).
+inline std::vector<std::string> schema_views() {
+  const std::string sql = schema_sql(), create = "CREATE VIEW IF NOT EXISTS ";
+  std::vector<std::string> names;
+  for (size_t at = sql.find(create); at != std::string::npos; at = sql.find(create, at + 1)) {
+    const size_t begin = at + create.size();
+    names.push_back(sql.substr(begin, sql.find_first_of(" \n", begin) - begin));
+  }
+  return names;
 }
 }  // namespace lossbench

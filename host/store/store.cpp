@@ -269,9 +269,8 @@ void Store::upgrade_schema_2_to_3() {
     exec(
         "ALTER TABLE trials ADD COLUMN config_id TEXT;"
         "ALTER TABLE trials ADD COLUMN loss_sha256 TEXT;"
-        "ALTER TABLE trials ADD COLUMN optimizer_sha256 TEXT;"
-        "DROP VIEW IF EXISTS leaderboard; DROP VIEW IF EXISTS convergence;"
-        "DROP VIEW IF EXISTS failures;");
+        "ALTER TABLE trials ADD COLUMN optimizer_sha256 TEXT;");
+    drop_schema_views();
     {
       Stmt rows(db_.get(),
                 "SELECT id, 'v2:' || dataset || '#' || dataset_hash || ';model=' || model ||"
@@ -302,16 +301,11 @@ void Store::upgrade_schema_2_to_3() {
 // its split seed, a replicate the paired tests match on (every older trial was dealt 0.6,0.2,0.2
 // with split seed 0, the columns' defaults). It adds the curve columns of roc_auc, pr_auc, f1_pos
 // and mcc and trials.test_baseline, NULL in the rows before it: the outputs they need are gone.
-// The views change: they are all dropped, and schema_sql() creates them anew.
+// The views change: lossbench's are dropped, and schema_sql() creates them anew.
 void Store::upgrade_schema_3_to_4() {
   exec("BEGIN IMMEDIATE");
   try {
-    std::vector<std::string> views;
-    {
-      Stmt v(db_.get(), "SELECT name FROM sqlite_master WHERE type = 'view'");
-      while (v.step()) views.push_back(v.text(0));
-    }
-    for (const auto& v : views) exec("DROP VIEW \"" + v + "\"");
+    drop_schema_views();
     exec(add_missing_metric_columns() +
          "ALTER TABLE trials ADD COLUMN split TEXT NOT NULL DEFAULT '0.6,0.2,0.2';"
          "ALTER TABLE trials ADD COLUMN split_seed INTEGER NOT NULL DEFAULT 0;"
@@ -322,6 +316,11 @@ void Store::upgrade_schema_3_to_4() {
     sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
     throw StoreError(std::string("upgrading the database to schema version 4: ") + e.what());
   }
+}
+
+// Lossbench's views, before an upgrade changes what they read: schema_sql() creates them anew.
+void Store::drop_schema_views() {
+  for (const auto& v : schema_views()) exec("DROP VIEW IF EXISTS " + v);
 }
 
 // The t quantiles the views read (see student_t in the schema); computed, not shipped, and

@@ -96,6 +96,7 @@ class Store final : public ResultSink {
   void upgrade_schema_1_to_2();
   void upgrade_schema_2_to_3();
   void upgrade_schema_3_to_4();
+  void drop_schema_views();
   std::string add_missing_metric_columns();
   void fill_student_t();
   static constexpr int64_t kStudentTRows = 1000;
