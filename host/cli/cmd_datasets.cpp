@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/output.hpp"
+#include "cli/run_args.hpp"
 #include "data/dataset.hpp"
 #include "plugins/plugin.hpp"
 #include "util/strings.hpp"
@@ -100,18 +101,8 @@ int cmd_dataset(const std::vector<std::string>& args) {
     std::cout << desc;
     return vm.count("help") ? 0 : 2;
   }
-  SplitFractions fractions;
-  try {
-    fractions = parse_split(split_text);
-  } catch (const std::invalid_argument& e) {
-    throw po::error("option 'split': " + std::string(e.what()));
-  }
-  const bool digits = !split_seed_text.empty() && split_seed_text.size() <= 18 &&
-                      std::all_of(split_seed_text.begin(), split_seed_text.end(), ::isdigit);
-  if (!digits)
-    throw po::error("option 'split_seed': '" + split_seed_text +
-                    "' must be one integer from 0 to 10^18");
-  const uint64_t split_seed = std::stoull(split_seed_text);
+  const SplitFractions fractions = split_option(split_text);
+  const uint64_t split_seed = seed_value("split_seed", split_seed_text);
   for (auto spec : specs) {
     // The quoting rule of --datasets, so that one spelling works in both places.
     spec.erase(std::remove(spec.begin(), spec.end(), '"'), spec.end());

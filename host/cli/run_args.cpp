@@ -53,16 +53,6 @@ int positive_int(const std::string& key, const std::string& s, int min = 1, int 
   return int(v);
 }
 
-// Seeds are stored as SQLite integers (int64) and written into the trial's identity in full.
-uint64_t seed_value(const std::string& key, const std::string& s) {
-  constexpr uint64_t kMax = uint64_t(INT64_MAX);
-  const bool digits = !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), ::isdigit);
-  if (!digits || std::stoull(s) > kMax)
-    throw po::error("option '" + key + "': '" + s + "' must be an integer from 0 to " +
-                    std::to_string(kMax));
-  return std::stoull(s);
-}
-
 // Repeated values of an axis would train the same trial twice into one row: each runs once, and
 // the user hears of it.
 template <class T, class Same>
@@ -298,11 +288,7 @@ void set_axes(const po::variables_map& vm, const HyperparamAxes& hp, RunArgs& ra
   std::vector<uint64_t> seeds;
   for (const auto& x : seed_text) seeds.push_back(seed_value("seeds", x));
   s.seeds = unique_values("seeds", seeds, seed_text, std::equal_to<uint64_t>(), notes);
-  try {
-    s.split = parse_split(get("split"));
-  } catch (const std::invalid_argument& e) {
-    throw po::error("option 'split': " + std::string(e.what()));
-  }
+  s.split = split_option(get("split"));
   const auto split_seed_text = list("split_seed", get("split_seed"));
   std::vector<uint64_t> split_seeds;
   for (const auto& x : split_seed_text) split_seeds.push_back(seed_value("split_seed", x));
@@ -450,6 +436,24 @@ std::vector<std::string> top_level_list(const std::string& key, const std::strin
   for (const auto& p : out)
     if (p.empty()) throw po::error("option '" + key + "': empty item in '" + v + "'");
   return out;
+}
+
+// Seeds are stored as SQLite integers (int64) and written into the trial's identity in full.
+uint64_t seed_value(const std::string& key, const std::string& s) {
+  constexpr uint64_t kMax = uint64_t(INT64_MAX);
+  const bool digits = !s.empty() && s.size() <= 19 && std::all_of(s.begin(), s.end(), ::isdigit);
+  if (!digits || std::stoull(s) > kMax)
+    throw po::error("option '" + key + "': '" + s + "' must be an integer from 0 to " +
+                    std::to_string(kMax));
+  return std::stoull(s);
+}
+
+SplitFractions split_option(const std::string& text) {
+  try {
+    return parse_split(text);
+  } catch (const std::invalid_argument& e) {
+    throw po::error("option 'split': " + std::string(e.what()));
+  }
 }
 
 RunArgs parse_run(const std::vector<std::string>& args, bool& help) {

@@ -34,6 +34,12 @@ std::vector<std::string> top_level_list(const std::string& key, const std::strin
 
 RunArgs parse_run(const std::vector<std::string>& args, bool& help);
 
+// One seed (--seeds, --split_seed): an integer from 0 to 2^63-1, as SQLite stores it; throws
+// boost::program_options::error naming the option `key`.
+uint64_t seed_value(const std::string& key, const std::string& text);
+// --split: train,val,test fractions; throws boost::program_options::error naming the option.
+SplitFractions split_option(const std::string& text);
+
 // `lossbench run ARGS` as a line bash accepts as it is, without --force, for resuming.
 std::string resume_command(const std::vector<std::string>& args);
 
