@@ -183,3 +183,16 @@ TEST_CASE("write_table as JSON: one object per line, typed values, every escape"
   CHECK(cli::json_array(t, "  ") == "[\n    {\"k\": 1},\n    {\"k\": 2}\n  ]");
   CHECK(cli::json_object({{"a", "[]"}, {"b\"", "null"}}) == "{\"a\": [], \"b\\\"\": null}");
 }
+
+TEST_CASE("sha256 with the CPU's SHA instructions equals the portable code", "[util]") {
+  // Every length up to three blocks and a long one: the block boundaries, padding and the
+  // carry between update calls. On a CPU without SHA-NI both sides are the portable code.
+  std::string bytes;
+  uint32_t x = 12345;
+  for (int i = 0; i < 70000; ++i) bytes += char((x = x * 1103515245 + 12345) >> 24);
+  for (size_t n : {0, 1, 55, 56, 63, 64, 65, 119, 120, 127, 128, 129, 191, 192, 193, 70000})
+    CHECK(sha256_hex(bytes.substr(0, n)) == sha256_hex(bytes.substr(0, n), true));
+  INFO("SHA-NI in use: " << sha256_uses_cpu_instructions());
+  CHECK(sha256_hex(std::string(1000000, 'a'), true) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
