@@ -6,6 +6,7 @@
 #include "sweep/metrics.hpp"
 #include "sweep/sweep.hpp"
 #include "test_paths.hpp"
+#include "util/stats.hpp"
 #include "util/strings.hpp"
 
 #include <sqlite3.h>
@@ -428,6 +429,30 @@ TEST_CASE("a database of another program or schema is refused, naming the path",
   CHECK_THROWS_WITH(Store(old), Catch::Contains("schema version 99, this lossbench writes " +
                                                 std::to_string(kSchemaVersion)));
   CHECK_THROWS_WITH(Store::upgrade_for_reading(old), Catch::Contains("newer than this"));
+}
+
+TEST_CASE("a new database's t table is util/stats' quantiles; an open restores a missing view",
+          "[sweep]") {
+  const std::string db = scratch_db("t_table");
+  { Store created(db); }
+  const Table t = Store::table(db, "SELECT df, q975 FROM student_t ORDER BY df");
+  REQUIRE(t.rows.size() == 1000);
+  for (const auto& row : t.rows)  // exactly: the build computed them with the same code
+    REQUIRE(row[1].real == stats::student_t_quantile(0.975, double(row[0].integer)));
+  // An open of a complete database skips the schema; one that lacks a part runs it again.
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(raw, "DROP VIEW leaderboard; DELETE FROM student_t WHERE df = 7", nullptr,
+                       nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  { Store reopened(db); }
+  CHECK(Store::query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'leaderboard'")[0][0] ==
+        "1");
+  CHECK(Store::query(db, "SELECT count(*) FROM student_t")[0][0] == "1000");
+  const auto names = schema_names();
+  CHECK(std::count(names.begin(), names.end(), "trials_config") == 1);
+  CHECK(std::count(names.begin(), names.end(), "curves") == 1);
+  CHECK(names.size() == schema_views().size() + 9);  // 7 tables and 2 indexes
 }
 
 TEST_CASE("Store::table types each cell as SQLite holds it; Store::query keeps SQLite's text",

@@ -375,15 +375,22 @@ inline std::string schema_sql() {
   return replace_all(s, "@TUNING_ORDER@", kTuningOrder);
 }
 
-// The names of the views schema_sql() creates: what an upgrade drops so that they are made anew,
-// and no more (a view of the user's own in the database stays).
-inline std::vector<std::string> schema_views() {
-  const std::string sql = schema_sql(), create = "CREATE VIEW IF NOT EXISTS ";
+// The names of what schema_sql() creates of `kind` ("TABLE", "INDEX", "VIEW"; empty: all three).
+inline std::vector<std::string> schema_names(const std::string& kind = "") {
+  const std::string sql = schema_sql();
   std::vector<std::string> names;
-  for (size_t at = sql.find(create); at != std::string::npos; at = sql.find(create, at + 1)) {
-    const size_t begin = at + create.size();
-    names.push_back(sql.substr(begin, sql.find_first_of(" \n", begin) - begin));
+  for (const std::string k : {"TABLE", "INDEX", "VIEW"}) {
+    if (!kind.empty() && k != kind) continue;
+    const std::string create = "CREATE " + k + " IF NOT EXISTS ";
+    for (size_t at = sql.find(create); at != std::string::npos; at = sql.find(create, at + 1)) {
+      const size_t begin = at + create.size();
+      names.push_back(sql.substr(begin, sql.find_first_of(" \n(", begin) - begin));
+    }
   }
   return names;
 }
+
+// The names of the views schema_sql() creates: what an upgrade drops so that they are made anew,
+// and no more (a view of the user's own in the database stays).
+inline std::vector<std::string> schema_views() { return schema_names("VIEW"); }
 }  // namespace lossbench

@@ -93,6 +93,7 @@ class Store final : public ResultSink {
  private:
   void exec(const std::string& sql);
   int schema_version();
+  bool schema_complete();
   void upgrade_schema_1_to_2();
   void upgrade_schema_2_to_3();
   void upgrade_schema_3_to_4();
