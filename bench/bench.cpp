@@ -15,6 +15,7 @@
 #include "sweep/trial.hpp"
 #include "util/process.hpp"
 #include "util/rng.hpp"
+#include "util/sha256.hpp"
 #include "util/strings.hpp"
 
 #include <sqlite3.h>
@@ -327,6 +328,7 @@ void run_s1(Bench& b) {
   s1.epochs = b.args.quick ? 4 : 20;
   s1.batch_size = 32;
   const Plan plan = expand(s1, b.reg);
+  b.sample_peak();
   const long rss_before = current_rss_kb();
   // Alternating runs, best of each: the database and the null sink see the same machine noise.
   // Wall time and process CPU time both move with other programs' load (a shared core runs
@@ -346,6 +348,19 @@ void run_s1(Bench& b) {
   }
   const double t1 = best(v1, true), t2 = best(v2, true), t2null = best(vnull, true),
                t2read = best(vread, true);
+  // S1's floor: every trial's dense-layer FLOPs (as for W1-W4) on 2 cores at the GEMM peak,
+  // sampled before and after S1 like the workloads' floors.
+  b.sample_peak();
+  double flops = 0;
+  for (const auto& c : plan.trials) {
+    const Split& sp = c.data->split;
+    const Model m =
+        Model::from_spec(c.model, int(sp.X_train.cols()), c.data->data.output_cols(), 1);
+    const double P = double(m.n_params()), ntr = double(sp.X_train.rows()),
+                 nev = ntr + double(sp.X_val.rows() + sp.X_test.rows());
+    flops += c.epochs * (6 * P * ntr + 2 * P * nev);
+  }
+  const double floor_per_min = double(plan.trials.size()) / (flops / (2 * b.peak) / 60.0);
   const double cpu_ratio = best(cpu2, false) / best(cpunull, false);
   const long rss_after_one = current_rss_kb();
   run_s1_once(b, plan, s1, 2, true, false);
@@ -357,6 +372,9 @@ void run_s1(Bench& b) {
             << "% of wall time, " << fixed((cpu_ratio - 1) * 100, 1)
             << "% of process CPU time; the writer thread's CPU time is "
             << fixed(last2.writer_share * 100, 2) << "% of the trials' CPU time\n";
+  std::cout << "S1's floor (" << fixed(flops / 1e9, 1) << " GFLOP on 2 cores at "
+            << fixed(b.peak / 1e9, 1) << " GFLOP/s): " << fixed(floor_per_min, 0)
+            << " trials/min; 2 threads reach " << fixed(100 * t2 / floor_per_min, 1) << "% of it\n";
   std::cout << "S1 with a reader polling the database every 50 ms: " << fixed(t2read, 0)
             << " trials/min (" << fixed((t2 / t2read - 1) * 100, 1) << "% slower than without; "
             << lastread.reader_queries << " queries, " << lastread.reader_failures << " failed)\n";
@@ -365,7 +383,8 @@ void run_s1(Bench& b) {
             << " after one more; peak " << peak_rss_kb() / 1024 << " MiB\n";
   b.json << ",\"S1\":{\"trials\":" << plan.trials.size() << ",\"epochs\":" << s1.epochs
          << ",\"t1\":" << t1 << ",\"t2\":" << t2 << ",\"t2_null\":" << t2null
-         << ",\"t2_reader\":" << t2read << ",\"reader_queries\":" << lastread.reader_queries
+         << ",\"floor_per_min\":" << floor_per_min << ",\"t2_reader\":" << t2read
+         << ",\"reader_queries\":" << lastread.reader_queries
          << ",\"reader_failures\":" << lastread.reader_failures
          << ",\"cpu_db_over_null\":" << cpu_ratio << ",\"writer_cpu_share\":" << last2.writer_share
          << ",\"rss_kb\":[" << rss_before << "," << rss_after_one << "," << rss_after_two
@@ -538,13 +557,72 @@ void run_startup(Bench& b) {
     cold.push_back(command_ms("XDG_CACHE_HOME=" + cache + " " + exe + " plugins >/dev/null", 1));
   }
   const double c = best(cold, false);
+  const double help = command_ms(exe + " --help >/dev/null", reps);
   std::cout << "\nstartup (best of " << reps << "): lossbench plugins (" << b.reg.plugins().size()
             << " built-ins) " << fixed(warm, 1) << " ms with the probe cache warm ("
             << fixed(warm / bare, 2) << "x a bare start), " << fixed(c, 1)
-            << " ms probing every file (" << fixed(c / bare, 2) << "x); lossbench --version "
-            << fixed(bare, 1) << " ms\n";
+            << " ms probing every file (" << fixed(c / bare, 2) << "x); lossbench --help "
+            << fixed(help, 1) << " ms; lossbench --version " << fixed(bare, 1) << " ms\n";
   b.json << ",\"startup_ms\":{\"bare\":" << bare << ",\"plugins_warm\":" << warm
-         << ",\"plugins_cold\":" << c << "}";
+         << ",\"plugins_cold\":" << c << ",\"help\":" << help << "}";
+}
+
+// The whole process against the trial inside it: `lossbench run` of one short trial (iris, a
+// linear model, 5 epochs) from start to exit, with and without the worker process, less the
+// trial's own wall_ms from the database; then the parts that make up the difference, each timed
+// in this process: a bare start (lossbench --version), loading the built-in plugins (hashing each
+// file, dlopen), hashing alone, and creating a database (schema, t table, fsyncs) and closing it.
+void run_overhead(Bench& b) {
+  const std::string exe = (executable_dir() / "lossbench").string();
+  const std::string db = b.args.out + "/one.db";
+  const int reps = b.args.quick ? 5 : 20;
+  const std::string one = exe + " run --datasets iris --models linear --losses cross_entropy " +
+                          "--optimizers sgd --lr 0.1 --epochs 5 --quiet --db " + db;
+  auto whole = [&](const std::string& extra, double& trial_ms) {
+    std::vector<double> ms, trial;
+    for (int k = 0; k < reps; ++k) {
+      remove_db(db);
+      ms.push_back(command_ms(one + extra + " >/dev/null", 1));
+      trial.push_back(std::stod(Store::query(db, "SELECT wall_ms FROM trials")[0][0]));
+    }
+    trial_ms = best(trial, false);
+    return best(ms, false);
+  };
+  double trial_iso = 0, trial_here = 0;
+  const double iso = whole("", trial_iso), here = whole(" --no-isolation", trial_here);
+  const double bare = command_ms(exe + " --version >/dev/null", reps);
+  // Loading the plugins as a start does it (this process has them loaded already): `lossbench
+  // plugins` with the probe cache warm, less a bare start.
+  const double plugins = command_ms(exe + " plugins >/dev/null", reps) - bare;
+  std::vector<double> hash, create;
+  std::vector<std::string> files;
+  for (const auto& p : b.reg.plugins()) files.push_back(p->path);
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  for (int k = 0; k < reps; ++k) {
+    double t0 = now_s();
+    for (const auto& f : files) sha256_file(f);
+    hash.push_back((now_s() - t0) * 1e3);
+    remove_db(db);
+    t0 = now_s();
+    { Store s(db); }
+    create.push_back((now_s() - t0) * 1e3);
+  }
+  std::cout << "\nprocess overhead (best of " << reps << "): a one-trial run takes "
+            << fixed(iso, 1) << " ms in all, its trial " << fixed(trial_iso, 1)
+            << " ms: " << fixed(iso - trial_iso, 1) << " ms of overhead ("
+            << fixed(here - trial_here, 1)
+            << " ms with --no-isolation)\n  where it goes: a bare start " << fixed(bare, 1)
+            << " ms (twice with the worker); loading " << b.reg.plugins().size() << " built-ins "
+            << fixed(plugins, 1) << " ms (twice), of which hashing " << files.size() << " files "
+            << fixed(best(hash, false), 1)
+            << " ms (SHA-NI: " << (sha256_uses_cpu_instructions() ? "yes" : "no")
+            << "); creating the database " << fixed(best(create, false), 1) << " ms\n";
+  b.json << ",\"overhead_ms\":{\"one_trial_run\":" << iso << ",\"trial\":" << trial_iso
+         << ",\"no_isolation\":" << here << ",\"no_isolation_trial\":" << trial_here
+         << ",\"bare_start\":" << bare << ",\"load_plugins\":" << plugins
+         << ",\"hash_plugins\":" << best(hash, false) << ",\"create_db\":" << best(create, false)
+         << "}";
 }
 
 // `lossbench report` on the comparisons' database (issue 15 asks under 10 s, a page under 10 MB
@@ -692,7 +770,7 @@ int run(int argc, char** argv) {
   Bench b;
   if (!parse_args(argc, argv, b.args)) {
     std::cerr << "usage: lossbench_bench [--quick] [--out DIR] [--no-torch] [--only "
-                 "W1,W2,W3,W4,S1,ingest,merge,startup,compare,torch] "
+                 "W1,W2,W3,W4,S1,ingest,merge,startup,overhead,compare,torch] "
                  "[--reps N]\n";
     return 2;
   }
@@ -708,6 +786,7 @@ int run(int argc, char** argv) {
   if (b.args.wanted("ingest")) run_ingest(b);
   if (b.args.wanted("merge")) run_merge(b);
   if (b.args.wanted("startup")) run_startup(b);
+  if (b.args.wanted("overhead")) run_overhead(b);
   if (b.args.wanted("compare")) run_compare(b);
   if (b.args.torch && b.args.wanted("torch")) run_torch(b, figures);
   b.json << "}\n";
