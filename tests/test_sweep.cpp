@@ -449,6 +449,11 @@ TEST_CASE("a new database's t table is util/stats' quantiles; an open restores a
   CHECK(Store::query(db, "SELECT count(*) FROM sqlite_master WHERE name = 'leaderboard'")[0][0] ==
         "1");
   CHECK(Store::query(db, "SELECT count(*) FROM student_t")[0][0] == "1000");
+  REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(raw, "DROP TABLE student_t", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  { Store reopened(db); }
+  CHECK(Store::query(db, "SELECT count(*) FROM student_t")[0][0] == "1000");
   const auto names = schema_names();
   CHECK(std::count(names.begin(), names.end(), "trials_config") == 1);
   CHECK(std::count(names.begin(), names.end(), "curves") == 1);

@@ -182,10 +182,11 @@ bool Store::schema_complete() {
   const auto names = schema_names();
   std::string in;
   for (const auto& n : names) in += (in.empty() ? "'" : ",'") + n + "'";
-  const std::string sql = "SELECT (SELECT count(*) FROM sqlite_master WHERE name IN (" + in +
-                          ")), (SELECT count(*) FROM student_t)";
-  Stmt s(db_.get(), sql.c_str());
-  return s.step() && s.integer(0) == int64_t(names.size()) && s.integer(1) == kStudentTRows;
+  // Two statements: the second cannot be prepared without the table the first looks for.
+  Stmt all(db_.get(), ("SELECT count(*) FROM sqlite_master WHERE name IN (" + in + ")").c_str());
+  if (!all.step() || all.integer(0) != int64_t(names.size())) return false;
+  Stmt t(db_.get(), "SELECT count(*) FROM student_t");
+  return t.step() && t.integer(0) == kStudentTRows;
 }
 
 // The schema version of what the file holds (0: nothing yet), read before anything is written to
