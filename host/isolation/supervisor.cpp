@@ -96,20 +96,26 @@ WorkerEnd watch_worker(pid_t child, int read_fd, double hang_timeout_s,
     return true;
   };
   // Through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C". -1 before Linux 5.3, and
-  // then the loop polls every 1 ms once the pipe has closed.
+  // then the loop polls every 1 ms once the pipe has closed. A pidfd that fired while waitpid
+  // still finds no exit (a tracer holds the dead worker) is dropped from the set too, so the loop
+  // does not spin on it.
   const int pidfd = int(syscall(SYS_pidfd_open, child, 0));
+  bool watch_pidfd = pidfd >= 0;
   while (!exited) {
     if (int sig = g_forward.exchange(0)) kill(child, sig), w.forwarded = sig;
-    pollfd p[2] = {{eof ? -1 : read_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
-    if (poll(p, 2, eof && pidfd < 0 ? 1 : 100) > 0 && (p[0].revents & (POLLIN | POLLHUP)))
-      eof = !read_lines();
+    pollfd p[2] = {{eof ? -1 : read_fd, POLLIN, 0}, {watch_pidfd ? pidfd : -1, POLLIN, 0}};
+    const int ready = poll(p, 2, eof && !watch_pidfd ? 1 : 100);
+    if (ready > 0 && (p[0].revents & (POLLIN | POLLHUP))) eof = !read_lines();
     const auto now = std::chrono::steady_clock::now();
     for (const auto& [h, t0] : w.in_flight)
       if (std::chrono::duration<double>(now - t0).count() > hang_timeout_s && !w.hung.count(h)) {
         w.hung.insert(h);
         kill(child, SIGKILL);
       }
-    if (waitpid(child, &w.status, WNOHANG) == child) exited = true;
+    if (waitpid(child, &w.status, WNOHANG) == child)
+      exited = true;
+    else if (ready > 0 && (p[1].revents & POLLIN))
+      watch_pidfd = false;
   }
   // The child is gone: what it wrote last is still in the pipe (unless another process holds
   // the write end open, hence no blocking read).
