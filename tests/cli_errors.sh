@@ -40,7 +40,10 @@ grep -Eq "^lossbench [0-9]+\.[0-9]+\.[0-9]+$" <<<"$v" && grep -Eq "^commit +([0-
 # (the test pretends the CPU lacks one); a portable binary assumes nothing and runs.
 case $(grep "^built for" <<<"$v") in
   *x86-64-v4*) LOSSBENCH_TEST_CPU_LACKS=avx512f expect 1 "this CPU has no avx512f; build lossbench on this machine" -- --version
-               LOSSBENCH_TEST_CPU_LACKS=avx512f expect 1 "or a portable binary with 'make NATIVE=OFF'" -- plugins ;;
+               LOSSBENCH_TEST_CPU_LACKS=avx512f expect 1 "or a portable binary with 'make NATIVE=OFF'" -- plugins
+               # every extension the build may use, not only the level's: VBMI is in the metrics
+               grep -qw avx512vbmi /proc/cpuinfo &&
+                 LOSSBENCH_TEST_CPU_LACKS=avx512vbmi expect 1 "this CPU has no avx512vbmi" -- --version ;;
   *x86-64-v3*) LOSSBENCH_TEST_CPU_LACKS=avx2 expect 1 "this CPU has no avx2" -- --version ;;
   *) LOSSBENCH_TEST_CPU_LACKS=avx2 "$lb" --version >/dev/null || { echo "FAIL: a portable binary refused"; fail=1; } ;;
 esac
