@@ -6,8 +6,8 @@
 // (an activation, or an activation's derivative) happen while the block is in registers.
 //
 // Written with Eigen's packets, so the width follows the build (SSE2, AVX2, AVX-512); columns past
-// the last whole packet in a zero-padded copy. Every output sums its terms in one fixed order (its
-// first value, then p = 0, 1, ...), whatever the block it falls in.
+// the last whole packet go through a zero-padded copy. Every output sums its terms in one fixed
+// order (its first value, then p = 0, 1, ...), whatever the block it falls in.
 #include <Eigen/Core>
 
 namespace lossbench::kernels {
