@@ -24,8 +24,9 @@ kill_worker() {
   kill -KILL "$w" && echo "$w"
 }
 
+# ~1.5 s of training (an epoch takes ~3 ms): each kill comes 0.5 s into a worker's trial.
 slow=(--datasets digits --models "mlp(hidden=64x64,activation=tanh)" --losses cross_entropy --optimizers adam
-      --lr 0.001 --epochs 150 --threads 1 --quiet)
+      --lr 0.001 --epochs 500 --threads 1 --quiet)
 "$lb" run "${slow[@]}" --db "$work/k.db" >"$work/k.out" 2>"$work/k.err" &
 pid=$!
 w1=$(kill_worker $pid "") && w2=$(kill_worker $pid "$w1") || { echo "FAIL: found no worker to kill"; fail=1; }

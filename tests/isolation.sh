@@ -38,9 +38,10 @@ good="SELECT t.config_hash, c.epoch, quote(c.train_loss), quote(c.val_metric), q
 grep -q "isolation: 8 trial(s) crashed, 4 hung" "$work/out.txt" || { echo "FAIL: summary line missing"; cat "$work/out.txt"; fail=1; }
 ls "$work"/core* >/dev/null 2>&1 && { echo "FAIL: core files left behind"; fail=1; }
 # A trial that keeps finishing epochs is alive however long it runs: --hang-timeout measures a
-# stretch without progress, not the trial's length (1.5 s: an epoch takes ~10 ms, 100x that on a loaded machine).
+# stretch without progress, not the trial's length (1.5 s: an epoch takes ~3 ms, 100x that on a loaded machine;
+# 800 epochs, so that the trial outlasts it with a margin on a fast one).
 "$lb" run --datasets digits --models "mlp(hidden=64x64,activation=tanh)" --losses cross_entropy --optimizers adam \
-  --lr 0.001 --epochs 400 --hang-timeout 1.5 --quiet --db "$work/long.db" >/dev/null 2>&1
+  --lr 0.001 --epochs 800 --hang-timeout 1.5 --quiet --db "$work/long.db" >/dev/null 2>&1
 long=$(sqlite3 "$work/long.db" "SELECT status || ' ' || (wall_ms > 1500) FROM trials")
 [[ $long == "done 1" ]] || { echo "FAIL: a long, progressing trial ended as '$long'"; fail=1; }
 

@@ -639,6 +639,68 @@ TEST_CASE("the baseline is the metric of the training split's class frequencies 
   CHECK(r.get("rmse") == Approx(2.0 * std::sqrt((0 + 4) / 2.0)));
 }
 
+TEST_CASE("the MLP's forward and backward agree with plain Eigen at every width", "[data]") {
+  // Widths around the packet sizes (2, 4, 8 doubles) and the kernels' blocks, each activation,
+  // batches of a few rows (the kernels' row tail) and of hundreds (Eigen's GEMM for the deep one).
+  const std::vector<Model::Layer> layers = {{19, 37, Activation::Tanh},
+                                            {37, 21, Activation::Relu},
+                                            {21, 300, Activation::Sigmoid},
+                                            {300, 10, Activation::Identity}};
+  auto act = [](Activation a, const RowMatrix& z) -> RowMatrix {
+    switch (a) {
+      case Activation::Tanh:
+        return z.array().tanh();
+      case Activation::Relu:
+        return z.array().max(0.0);
+      case Activation::Sigmoid:
+        return 1.0 / (1.0 + (-z.array()).exp());
+      default:
+        return z;
+    }
+  };
+  auto slope = [](Activation a, const RowMatrix& y) -> RowMatrix {
+    switch (a) {
+      case Activation::Tanh:
+        return 1.0 - y.array().square();
+      case Activation::Relu:
+        return (y.array() > 0.0).cast<double>();
+      case Activation::Sigmoid:
+        return y.array() * (1.0 - y.array());
+      default:
+        return RowMatrix::Ones(y.rows(), y.cols());
+    }
+  };
+  for (Eigen::Index rows : {1, 7, 33, 130}) {
+    INFO(rows << " rows");
+    Model m(layers, rows);
+    Rng rng(3);
+    m.initialize(Init::Xavier, rng);
+    for (Eigen::Index i = 0; i < m.n_params(); ++i) m.params()[i] += 0.1 * rng.normal();
+    RowMatrix X(rows, 19), dout(rows, 10);
+    for (Eigen::Index i = 0; i < X.size(); ++i) X.data()[i] = rng.normal();
+    for (Eigen::Index i = 0; i < dout.size(); ++i) dout.data()[i] = rng.normal();
+    std::vector<RowMatrix> a = {X};
+    for (size_t l = 0; l < layers.size(); ++l)
+      a.push_back(act(layers[l].act, (a[l] * m.weight(l)).rowwise() + m.bias(l)));
+    const RowMatrix out = m.forward(X);
+    CHECK((out - a.back()).norm() <= 1e-12 * a.back().norm());
+    m.backward(dout.data());
+    RowMatrix d = dout;
+    Eigen::Index offset = Eigen::Index(m.n_params());
+    for (size_t l = layers.size(); l-- > 0;) {
+      d = d.cwiseProduct(slope(layers[l].act, a[l + 1]));
+      const RowMatrix gw = a[l].transpose() * d;
+      const Eigen::RowVectorXd gb = d.colwise().sum();
+      offset -= gw.size() + gb.size();
+      CHECK((m.grads().segment(offset, gw.size()) - gw.reshaped<Eigen::RowMajor>()).norm() <=
+            1e-12 * gw.norm());
+      CHECK((m.grads().segment(offset + gw.size(), gb.size()) - gb.transpose()).norm() <=
+            1e-12 * gb.norm());
+      d = d * m.weight(l).transpose();
+    }
+  }
+}
+
 TEST_CASE("the MLP's vectorized tanh agrees with std::tanh to 1e-14", "[data]") {
   // Near 0 (the Taylor branch and its edge at 0.04), up to +-25, extremes, and an odd count so
   // the scalar tail runs too.

@@ -4,7 +4,8 @@
 //
 // All parameters live in one contiguous buffer (per layer: W, in x out row-major, then b), so an
 // optimizer plugin steps the whole model in one call. Every activation and gradient buffer is
-// allocated at construction for the largest batch; forward and backward allocate nothing.
+// allocated at construction for the largest batch; forward and backward allocate nothing. Small
+// layers' products run on kernels.hpp's (bias and activation fused in), the others on Eigen's.
 #include "util/matrix.hpp"
 #include "util/rng.hpp"
 
@@ -39,9 +40,10 @@ class Model {
   Model(std::vector<Layer> layers, Eigen::Index max_rows);
   // The model a spec describes for inputs of width `in` and `out` outputs.
   static Model from_spec(const ModelSpec& spec, int in, int out, Eigen::Index max_rows);
-  // Bytes a trial of such a model allocates (parameters, gradients, activations and deltas, and
-  // `state_copies` more parameter-sized buffers of optimizer state: Adam keeps two), computed
-  // without allocating: a spec too big for memory is refused before it aborts the process.
+  // Bytes a trial of such a model allocates (parameters, gradients, activations and deltas, the
+  // small layers' transposed weights, and `state_copies` more parameter-sized buffers of
+  // optimizer state: Adam keeps two), computed without allocating: a spec too big for memory is
+  // refused before it aborts the process.
   static double bytes_needed(const ModelSpec& spec, int in, int out, Eigen::Index max_rows,
                              int state_copies = 2);
 
@@ -81,6 +83,8 @@ class Model {
   Eigen::VectorXd params_, grads_;
   std::vector<RowMatrix> act_;    // act_[l]: output of layer l (max_rows x out)
   std::vector<RowMatrix> delta_;  // delta_[l]: d loss / d pre-activation of layer l
+  std::vector<RowMatrix> wt_;     // wt_[l]: W of layer l > 0 transposed, for backward's kernel
+  Eigen::VectorXd scratch_;       // the products' last columns, padded to a whole packet
   // The last forward's input, for dW of the first layer: the caller's rows, not a copy (the
   // trial keeps them unchanged until backward).
   const double* input_ = nullptr;

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 namespace lossbench {
 
@@ -155,6 +158,7 @@ void Tally::reserve(int n_classes, Eigen::Index rows) {
     v->reserve(size_t(n_classes));
   log_norm.reserve(size_t(rows));
   ranked.reserve(size_t(rows));
+  ranked_tmp.reserve(size_t(rows));
 }
 
 void Tally::clear(int n_classes) {
@@ -182,17 +186,45 @@ void regression_tally(const Eigen::Ref<const RowMatrix>& out, const Eigen::Ref<c
   }
 }
 
+// A key whose unsigned order is the descending order of the score, one key per value (-0 is +0).
+uint64_t descending_key(double score) {
+  score += 0.0;
+  uint64_t b;
+  std::memcpy(&b, &score, sizeof b);
+  return b >> 63 ? b : b ^ 0x7fffffffffffffffull;
+}
+
+// Sorts t.ranked by key: least significant byte first, each byte a stable counting pass, skipping
+// the bytes all keys share. Ten classes' sorts per split were a tenth of a small MLP's training
+// time with std::sort, mostly its mispredicted comparisons.
+void radix_sort(Tally& t) {
+  auto& r = t.ranked;
+  const size_t n = r.size();
+  uint32_t count[8][256] = {};
+  for (const auto& e : r)
+    for (int d = 0; d < 8; ++d) ++count[d][(e.first >> (8 * d)) & 0xff];
+  t.ranked_tmp.resize(n);
+  for (int d = 0; d < 8; ++d) {
+    uint32_t* c = count[d];
+    if (c[(r.empty() ? 0 : r[0].first >> (8 * d)) & 0xff] == n) continue;
+    uint32_t sum = 0;
+    for (int v = 0; v < 256; ++v) sum += std::exchange(c[v], sum);
+    for (const auto& e : r) t.ranked_tmp[c[(e.first >> (8 * d)) & 0xff]++] = e;
+    r.swap(t.ranked_tmp);
+  }
+}
+
 // The area under the ROC curve and the average precision of one class against the rest, from
 // t.ranked (score, is positive), as scikit-learn's roc_auc_score and average_precision_score.
 // Rows with equal scores are one threshold: for the ROC a positive and a negative tied count half
 // a correctly ordered pair (the trapezoid), and precision is taken after the whole group.
 void rank_class(Tally& t) {
-  auto& r = t.ranked;
-  std::sort(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  radix_sort(t);
+  const auto& r = t.ranked;
   double tps = 0, fps = 0, pairs = 0, precision_sum = 0;
   for (size_t i = 0; i < r.size();) {
     double group_tp = 0, group_fp = 0;
-    const double score = r[i].first;
+    const uint64_t score = r[i].first;
     for (; i < r.size() && r[i].first == score; ++i) (r[i].second ? group_tp : group_fp) += 1;
     pairs += group_fp * (tps + group_tp / 2);  // each negative: positives above it, half of ties
     tps += group_tp, fps += group_fp;
@@ -242,13 +274,14 @@ void classification_tally(int k, const Eigen::Ref<const RowMatrix>& out,
     t.bin_conf[b] += conf, t.bin_acc[b] += pred == label, t.bin_n[b] += 1;
   }
   if (out.cols() == 1) {  // the positive class, by its logit
-    for (Eigen::Index i = 0; i < out.rows(); ++i) t.ranked[size_t(i)] = {out(i, 0), y(i, 0) == 1};
+    for (Eigen::Index i = 0; i < out.rows(); ++i)
+      t.ranked[size_t(i)] = {descending_key(out(i, 0)), y(i, 0) == 1};
     rank_class(t);
     return;
   }
   for (int c = 0; c < k; ++c) {  // each class against the rest, by its log-probability
     for (Eigen::Index i = 0; i < out.rows(); ++i)
-      t.ranked[size_t(i)] = {out(i, c) - t.log_norm[size_t(i)], y(i, 0) == c};
+      t.ranked[size_t(i)] = {descending_key(out(i, c) - t.log_norm[size_t(i)]), y(i, 0) == c};
     rank_class(t);
   }
 }

@@ -12,6 +12,7 @@
 #include "data/dataset.hpp"
 
 #include <array>
+#include <cstdint>
 #include <iterator>
 #include <string>
 #include <utility>
@@ -38,9 +39,10 @@ struct Tally {
   void clear(int n_classes);  // zero counts for a new split, keeping the buffers
 
   // Scratch of the ranking pass: each row's log of softmax's denominator (multiclass), and
-  // (score, is positive) of every row, sorted once per class.
+  // (score as a key ordered as the score descending, is positive) of every row, sorted once per
+  // class (a radix sort: the second buffer).
   std::vector<double> log_norm;
-  std::vector<std::pair<double, bool>> ranked;
+  std::vector<std::pair<uint64_t, bool>> ranked, ranked_tmp;
 };
 
 // Classification applies to binary and multiclass tasks, Binary to binary only (a positive class).

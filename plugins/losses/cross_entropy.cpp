@@ -22,11 +22,13 @@ class CrossEntropy final : public lossbench::Loss {
       const auto z = pred.row(i).array();
       const auto y = static_cast<lossbench::Index>(target(i, 0));
       const double m = z.maxCoeff();
-      const double sum = (z - m).exp().sum();
+      auto e = grad.row(i).array();
+      e = (z - m).exp();  // once: the sum and the gradient both want it
+      const double sum = e.sum();
       const double log_sum = std::log(sum);
       total += (1.0 - eps_) * (log_sum + (m - z(y)));
       if (eps_ > 0) total += eps_ * (log_sum + (m - z).mean());
-      grad.row(i) = ((z - m).exp() / (sum * n) - eps_ / (k * n)).matrix();
+      e = e / (sum * n) - eps_ / (k * n);
       grad(i, y) -= (1.0 - eps_) / n;
     }
     return total / n;

@@ -8,6 +8,7 @@ class Adam final : public lossbench::Optimizer {
       : update_(p, n), weight_decay_(p["weight_decay"]), g_(n) {}
   void step(lossbench::VectorView x, lossbench::ConstVectorView grad, double lr,
             uint64_t t) override {
+    if (weight_decay_ == 0) return update_.apply(x, grad, lr, t);  // as torch: no pass adding 0 x
     g_ = grad + weight_decay_ * x;
     update_.apply(x, g_, lr, t);
   }
