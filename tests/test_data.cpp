@@ -196,12 +196,45 @@ TEST_CASE("CSV separators: ',' ';' or tab detected, or ?sep=", "[data]") {
   // Both split "a,b;y" into 2 fields: ',' wins the tie; ?sep=; forces the other reading.
   const std::string both = "a,b;y\n1,2;0\n3,4;1\n";
   CHECK(csv(both).feature_names == std::vector<std::string>{"a"});
-  CHECK(csv(both, "?sep=;").feature_names == std::vector<std::string>{"a,b=1,2", "a,b=3,4"});
+  CHECK(csv(both, "?sep=;&decimal=.").feature_names ==
+        std::vector<std::string>{"a,b=1,2", "a,b=3,4"});
   CHECK(csv("a\tb;y\n1\t2;0\n3\t4;1\n", "?sep=tab").feature_names == std::vector<std::string>{"a"});
   CHECK_THAT(csv_error("a,y\n1,0\n", "?sep=tab"),
              Catch::Contains("bad.csv:1: need at least 2 columns, found 1 (separator 'tab'"));
   CHECK_THAT(csv_error("a,y\n1,0\n", "?sep=|"),
              Catch::Contains("sep must be ',', ';' or 'tab', not '|'"));
+}
+
+TEST_CASE("CSV decimal commas: an error naming the line, ?decimal=, reads them, ?decimal=. not",
+          "[data]") {
+  const std::string eu = "a;b;y\n1,5;2;0,25\n2,5;-3,0e1;1,5\n0,5;1;2\n3;2,5;1\n";
+  // Read as text they would have become one-hot categories and a 4-class target, silently.
+  CHECK_THAT(csv_error(eu), Catch::Contains("bad.csv:2: '1,5' in column 1 (a) is a number with a "
+                                            "decimal comma: add ?decimal=, to read it as one"));
+  const Dataset d = csv(eu, "?decimal=,");
+  CHECK(d.feature_names == std::vector<std::string>{"a", "b"});
+  CHECK(d.task == LB_TASK_REGRESSION);
+  CHECK(d.X(0, 0) == 1.5);  // rows in file order before any split
+  CHECK(d.X(1, 1) == -30.0);
+  CHECK(d.X(3, 0) == 3.0);  // plain numbers still read
+  CHECK(d.y(0) == 0.25);
+  // The target alone: a decimal-comma regression target is not taken for class labels.
+  CHECK_THAT(csv_error("a;y\n1;0,5\n2;1,5\n3;2\n"), Catch::Contains("'0,5' in column 2 (y)"));
+  // ?decimal=. keeps such values text; neither ',' nor '.' as decimal takes "1,2,3" or "1.5,2".
+  CHECK(csv("a;y\n1,5;0\n2,5;1\n1,5;0\n2,5;1\n", "?decimal=.").feature_names ==
+        std::vector<std::string>{"a=1,5", "a=2,5"});
+  CHECK_THAT(csv_error("a;y\n1,2,3;0\n4;1\n5;0\n", "?decimal=,"),
+             Catch::Contains("'1,2,3' in column 1 (a) is not a number"));
+  // Without a header, ',' splits "1,5;2" consistently too: with decimal=, it is no candidate.
+  CHECK(csv("1,5;2;0\n2,5;3;1\n0,5;1;0\n", "?header=0&decimal=,").feature_names ==
+        std::vector<std::string>{"x0", "x1"});
+  CHECK_THAT(csv_error(eu, "?decimal=;"), Catch::Contains("decimal must be ',' or '.', not ';'"));
+  CHECK_THAT(csv_error("a,y\n1,0\n", "?sep=,&decimal=,"),
+             Catch::Contains("decimal=, needs another separator than ','"));
+  // A file read in another's layout: a numeric column's decimal comma gets the hint.
+  const Dataset train = csv("a;y\n1;0\n2;1\n3;0\n4;1\n5;0\n");
+  CHECK_THROWS_WITH(read_csv(write_file("t.csv", "a;y\n1,5;0\n"), CsvOptions{}, &train),
+                    Catch::Contains("?decimal=, reads such numbers"));
 }
 
 TEST_CASE("CSV text class labels map to the sorted distinct labels", "[data]") {

@@ -5,6 +5,7 @@
 #include "util/task.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -44,6 +45,20 @@ bool parse_number(std::string_view s, double& v) {
   if (*b == '+') ++b;
   auto r = std::from_chars(b, s.data() + s.size(), v);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// "1,5", "-0,25", "3,0e-2": a number written with a decimal comma (one comma between digits, no
+// point), as spreadsheets in much of Europe export it beside a ';' separator.
+bool decimal_comma_number(std::string_view s, double& v) {
+  const size_t comma = s.find(',');
+  if (comma == std::string_view::npos || comma == 0 || comma + 1 >= s.size() ||
+      s.find_first_of(",.", comma + 1) != std::string_view::npos ||
+      s.find('.') != std::string_view::npos || !std::isdigit((unsigned char)s[comma - 1]) ||
+      !std::isdigit((unsigned char)s[comma + 1]))
+    return false;
+  std::string t(s);
+  t[comma] = '.';
+  return parse_number(t, v);
 }
 
 std::string at(const std::string& path, size_t line) {
@@ -162,10 +177,12 @@ class Scanner {
 // The candidate that splits the first records into one number of fields, more than one, every
 // time; among those the one giving the most fields, then the first of , ; tab. When none is
 // consistent, the one giving the header the most fields: reading then names the ragged line.
-char detect_separator(std::string_view text, const std::string& path) {
-  char best = ',';
+// With decimal commas, ',' is no candidate (every "1,5" would split in two).
+char detect_separator(std::string_view text, const std::string& path, bool decimal_comma) {
+  char best = decimal_comma ? ';' : ',';
   std::pair<bool, size_t> best_score{false, 0};
   for (char c : {',', ';', '\t'}) {
+    if (c == ',' && decimal_comma) continue;
     Scanner sc(text, c, path);
     size_t first = 0, records = 0;
     bool consistent = true;
@@ -188,6 +205,7 @@ char detect_separator(std::string_view text, const std::string& path) {
 std::string separator_name(char sep) { return sep == '\t' ? "tab" : std::string(1, sep); }
 
 constexpr uint32_t kNoText = UINT32_MAX;
+const char* const kDecimalHint = " (a number with a decimal comma? ?decimal=, reads such numbers)";
 const char* const kTextRule =
     "(a column is text, one-hot encoded, only when none of its values is a number)";
 
@@ -196,6 +214,7 @@ struct Column {
   size_t index = 0;  // in the file's records
   std::string name;
   enum Kind { Auto, Number, Text } kind = Auto;  // Number and Text: fixed by a layout
+  char decimal = 0;                              // CsvOptions::decimal
   std::vector<double> num;                       // per row; NaN for text
   std::vector<uint32_t> text;      // per row, into texts, or kNoText; empty until the first text
   std::vector<std::string> texts;  // distinct, in order of appearance
@@ -207,7 +226,8 @@ struct Column {
   void add(const std::string& cell, size_t row, const std::string& path, size_t line,
            const std::string& layout_path) {
     double v;
-    if (kind != Text && parse_number(trim_view(cell), v)) {
+    const std::string_view t = trim_view(cell);
+    if (kind != Text && (parse_number(t, v) || (decimal == ',' && decimal_comma_number(t, v)))) {
       if (!std::isfinite(v))
         throw DataError(at(path, line) + "non-finite value '" + shown(cell) + "' in " + label());
       num.push_back(v);
@@ -217,7 +237,8 @@ struct Column {
     }
     if (kind == Number)
       throw DataError(at(path, line) + "'" + shown(cell) + "' in " + label() + " is not a number" +
-                      (layout_path.empty() ? "" : ", as the column is in " + layout_path));
+                      (layout_path.empty() ? "" : ", as the column is in " + layout_path) +
+                      (decimal == 0 && decimal_comma_number(t, v) ? kDecimalHint : ""));
     if (text.empty()) text.assign(row, kNoText);
     const auto [it, fresh] = ids.try_emplace(cell, uint32_t(texts.size()));
     if (fresh) texts.push_back(cell);
@@ -384,7 +405,7 @@ Dataset read_csv_text(std::string_view text, const std::string& path, const CsvO
   if (layout && layout->columns.empty())
     throw DataError(path + ": cannot be read in the layout of '" + like->spec +
                     "', which was not read from a CSV file");
-  const char sep = opt.sep ? opt.sep : detect_separator(text, path);
+  const char sep = opt.sep ? opt.sep : detect_separator(text, path, opt.decimal == ',');
   Scanner sc(text, sep, path);
   if (!sc.next()) throw DataError(path + ": no data rows");
   const size_t width = sc.count, header_line = sc.line;
@@ -465,6 +486,7 @@ Dataset read_csv_text(std::string_view text, const std::string& path, const CsvO
     cols.back().index = j;
     cols.back().name = names[j];
     cols.back().kind = kind[j];
+    cols.back().decimal = opt.decimal;
   }
   const Column* tc = &cols[col_of[target]];
 
@@ -495,6 +517,20 @@ Dataset read_csv_text(std::string_view text, const std::string& path, const CsvO
     for (auto& c : cols) c.add(sc.cells[c.index], lines.size(), path, sc.line, layout_path);
     lines.push_back(sc.line);
   }
+  // A column whose text is all numbers with a decimal comma would become one-hot categories (or
+  // class labels) without a word: an error, unless ?decimal says which it is.
+  if (opt.decimal == 0)
+    for (const auto& c : cols) {
+      double v;
+      if (c.kind != Column::Auto || c.n_text == 0 ||
+          !std::all_of(c.texts.begin(), c.texts.end(),
+                       [&](const std::string& x) { return decimal_comma_number(trim_view(x), v); }))
+        continue;
+      throw DataError(at(path, lines[c.first_text]) + "'" + shown(c.texts[c.text[c.first_text]]) +
+                      "' in " + c.label() +
+                      " is a number with a decimal comma: add ?decimal=, to read it as one (or "
+                      "?decimal=. to keep such values as text)");
+    }
   if (lines.empty())
     throw DataError(path + ": no data rows" +
                     (rows_dropped

@@ -83,6 +83,14 @@ CsvOptions csv_options(std::map<std::string, std::string>& q, const std::string&
       throw DataError("dataset '" + spec + "': sep must be ',', ';' or 'tab', not '" + s + "'");
     o.sep = s == "tab" ? '\t' : s[0];
   }
+  if (q.count("decimal")) {
+    const std::string& s = q["decimal"];
+    if (s != "," && s != ".")
+      throw DataError("dataset '" + spec + "': decimal must be ',' or '.', not '" + s + "'");
+    o.decimal = s[0];
+    if (o.decimal == ',' && o.sep == ',')
+      throw DataError("dataset '" + spec + "': decimal=, needs another separator than ','");
+  }
   if (q.count("na")) {
     if (q["na"] != "error" && q["na"] != "drop")
       throw DataError("dataset '" + spec + "': na must be error or drop, not '" + q["na"] + "'");
@@ -178,9 +186,10 @@ Dataset load_dataset(const std::string& spec_in) {
   const bool is_csv = base.rfind("csv:", 0) == 0, is_libsvm = base.rfind("libsvm:", 0) == 0;
   if (is_csv) {
     std::string path = base.substr(4);
-    reject_unknown(
-        q, {"target", "task", "header", "sep", "na", "drop", "max_categories", "val", "test"},
-        spec);
+    reject_unknown(q,
+                   {"target", "task", "header", "sep", "decimal", "na", "drop", "max_categories",
+                    "val", "test"},
+                   spec);
     const CsvOptions o = csv_options(q, spec);
     d = read_csv(path, o);
     attach_user_rows(d, q, "csv", o);

@@ -71,6 +71,8 @@ struct CsvOptions {
   bool na_drop = false;  // a row with a missing value: false, an error; true, left out and counted
   std::vector<std::string> drop;  // columns to leave out, by header name
   size_t max_categories = 32;     // distinct values a text feature column may have to be one-hot
+  // ',': "1,5" is the number 1.5 too; '.': it is text; 0: a column of such values is an error.
+  char decimal = 0;
 };
 
 // RFC 4180 CSV. With `like` (a dataset read_csv made), the file is read in like's layout: its
@@ -86,7 +88,7 @@ Dataset read_libsvm(std::istream& in, const std::string& name, const std::string
 
 // Resolves a dataset spec:
 //   iris | wine | breast_cancer | diabetes | digits           shipped with lossbench
-//   csv:PATH[?target=COL&task=T&header=0&sep=;&na=drop&drop=a,b&max_categories=32
+//   csv:PATH[?target=COL&task=T&header=0&sep=;&decimal=,&na=drop&drop=a,b&max_categories=32
 //            &val=FILE&test=FILE]                            a CSV file
 //   libsvm:PATH[?task=T&val=FILE&test=FILE]                   a LIBSVM/svmlight file
 //   NAME(key=value,...)                                       a generator (see generators())

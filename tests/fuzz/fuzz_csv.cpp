@@ -1,6 +1,7 @@
 // libFuzzer target: the CSV reader must reject or accept any bytes without crashing, hanging or
-// reading out of bounds. The first byte picks the options; its top bit reads the input a second
-// time in the layout of the first reading, as a user's test file is read.
+// reading out of bounds. The first byte picks the options (decimal commas: bit 3 without bit 2);
+// its top bit reads the input a second time in the layout of the first reading, as a user's test
+// file is read.
 #include "data/dataset.hpp"
 
 #include <sstream>
@@ -12,6 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.header = o & 1;
   if (o & 2) opt.target = "0";
   if (o & 4) opt.task = (o & 8) ? "multiclass" : "regression";
+  if (!(o & 4) && (o & 8)) opt.decimal = ',';  // bit 3 is free when no task is set
   opt.na_drop = o & 16;
   opt.sep = "\0,;\t"[(o >> 5) & 3];
   opt.max_categories = 4;
