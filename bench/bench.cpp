@@ -188,6 +188,17 @@ struct Figure {
   double floor = 0;
 };
 
+// A trial's dense-layer FLOPs, what its floor counts: per epoch 6 P per training row and 2 P per
+// evaluated row (train, val, test), P the model's parameters.
+double dense_flops(const TrialConfig& c) {
+  const Split& sp = c.data->split;
+  const double P = double(
+      Model::from_spec(c.model, int(sp.X_train.cols()), c.data->data.output_cols(), 1).n_params());
+  const double ntr = double(sp.X_train.rows()),
+               nev = ntr + double(sp.X_val.rows() + sp.X_test.rows());
+  return c.epochs * (6 * P * ntr + 2 * P * nev);
+}
+
 // W1-W4: one trial each, the best of `reps` runs after a warm-up, recorded in the database.
 Figure run_workload(Bench& b, const Workload& w, int reps, Store& store, int64_t sweep_id) {
   PreparedData d;
@@ -204,12 +215,6 @@ Figure run_workload(Bench& b, const Workload& w, int reps, Store& store, int64_t
   c.metric = default_metric(d.data.task);
   c.hash = "bench-" + w.name;
   export_split(b.args.out, w, d, c.model);
-  // Dense-layer FLOPs: 6 P per training row, 2 P per evaluated row (train, val, test).
-  const Model probe =
-      Model::from_spec(c.model, int(d.split.X_train.cols()), d.data.output_cols(), 1);
-  const double P = double(probe.n_params());
-  const double ntr = double(d.split.X_train.rows()),
-               nev = ntr + double(d.split.X_val.rows() + d.split.X_test.rows());
   std::vector<double> times;
   std::atomic<bool> no{false};
   TrialResult r;
@@ -221,9 +226,9 @@ Figure run_workload(Bench& b, const Workload& w, int reps, Store& store, int64_t
   store.add_pending(sweep_id, {c}, true);
   store.submit(r);
   store.flush();
-  return {
-      w.name,          best(times, false), w.epochs * (6 * P * ntr + 2 * P * nev),
-      double(r.steps), r.final_test,       "final test " + c.metric + " " + fixed(r.final_test, 3)};
+  return {w.name,         best(times, false),
+          dense_flops(c), double(r.steps),
+          r.final_test,   "final test " + c.metric + " " + fixed(r.final_test, 3)};
 }
 
 std::vector<Figure> run_workloads(Bench& b) {
@@ -352,14 +357,7 @@ void run_s1(Bench& b) {
   // sampled before and after S1 like the workloads' floors.
   b.sample_peak();
   double flops = 0;
-  for (const auto& c : plan.trials) {
-    const Split& sp = c.data->split;
-    const Model m =
-        Model::from_spec(c.model, int(sp.X_train.cols()), c.data->data.output_cols(), 1);
-    const double P = double(m.n_params()), ntr = double(sp.X_train.rows()),
-                 nev = ntr + double(sp.X_val.rows() + sp.X_test.rows());
-    flops += c.epochs * (6 * P * ntr + 2 * P * nev);
-  }
+  for (const auto& c : plan.trials) flops += dense_flops(c);
   const double floor_per_min = double(plan.trials.size()) / (flops / (2 * b.peak) / 60.0);
   const double cpu_ratio = best(cpu2, false) / best(cpunull, false);
   const long rss_after_one = current_rss_kb();
