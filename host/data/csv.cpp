@@ -52,9 +52,8 @@ bool parse_number(std::string_view s, double& v) {
 bool decimal_comma_number(std::string_view s, double& v) {
   const size_t comma = s.find(',');
   if (comma == std::string_view::npos || comma == 0 || comma + 1 >= s.size() ||
-      s.find_first_of(",.", comma + 1) != std::string_view::npos ||
-      s.find('.') != std::string_view::npos || !std::isdigit((unsigned char)s[comma - 1]) ||
-      !std::isdigit((unsigned char)s[comma + 1]))
+      s.find(',', comma + 1) != std::string_view::npos || s.find('.') != std::string_view::npos ||
+      !std::isdigit((unsigned char)s[comma - 1]) || !std::isdigit((unsigned char)s[comma + 1]))
     return false;
   std::string t(s);
   t[comma] = '.';
